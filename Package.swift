@@ -1,0 +1,139 @@
+// swift-tools-version:6.2
+// An IoT Edge runtime, wire-compatible with Azure IoT Edge, in four layers (see ARCHITECTURE.md):
+// protocol (pure values and parsers), infrastructure (I/O building blocks), services, executables.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .treatAllWarnings(as: .error),
+]
+
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOSSL", package: "swift-nio-ssl"),
+]
+
+let package = Package(
+    name: "swift-iotedge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mqtt-broker", targets: ["mqtt-broker"]),
+        .library(name: "IoTHubProtocol", targets: ["IoTHubProtocol"]),
+        .library(name: "MQTTServer", targets: ["MQTTServer"]),
+        .library(name: "MQTTClient", targets: ["MQTTClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // MARK: Protocol layer: pure values and parsers, no I/O.
+        .target(
+            name: "MQTTProtocol",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            path: "Sources/Protocol/MQTTProtocol",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "IoTHubProtocol",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Protocol/IoTHubProtocol",
+            swiftSettings: strict
+        ),
+
+        // MARK: Infrastructure layer: one I/O job each.
+        .target(
+            name: "MQTTTransport",
+            dependencies: ["MQTTProtocol", .product(name: "Logging", package: "swift-log")] + nio,
+            path: "Sources/Infrastructure/MQTTTransport",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "DaemonLogging",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Sources/Infrastructure/DaemonLogging",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "MQTTServer",
+            dependencies: [
+                "MQTTProtocol", "MQTTTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ] + nio,
+            path: "Sources/Infrastructure/MQTTServer",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "MQTTClient",
+            dependencies: [
+                "MQTTProtocol", "MQTTTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ] + nio,
+            path: "Sources/Infrastructure/MQTTClient",
+            swiftSettings: strict
+        ),
+
+        // MARK: Services layer.
+        .target(
+            name: "MQTTBroker",
+            dependencies: ["MQTTProtocol", "MQTTServer", .product(name: "Logging", package: "swift-log")] + nio,
+            path: "Sources/Services/MQTTBroker",
+            swiftSettings: strict
+        ),
+
+        // MARK: Executables.
+        .executableTarget(
+            name: "mqtt-broker",
+            dependencies: [
+                "MQTTBroker", "MQTTServer", "MQTTTransport", "DaemonLogging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ] + nio,
+            path: "Sources/Executables/mqtt-broker",
+            swiftSettings: strict
+        ),
+
+        // MARK: Tests.
+        .testTarget(
+            name: "MQTTProtocolTests",
+            dependencies: ["MQTTProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/MQTTProtocolTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IoTHubProtocolTests",
+            dependencies: ["IoTHubProtocol"],
+            path: "Tests/IoTHubProtocolTests",
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MQTTServerTests",
+            dependencies: ["MQTTServer", "MQTTProtocol", "MQTTTransport", .product(name: "NIOEmbedded", package: "swift-nio")] + nio,
+            path: "Tests/MQTTServerTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "InteropTests",
+            dependencies: [
+                "MQTTBroker", "MQTTServer", "MQTTClient", "MQTTProtocol", "MQTTTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ] + nio,
+            path: "Tests/InteropTests",
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
