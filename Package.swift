@@ -126,6 +126,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "MQTTClientTests",
+            dependencies: ["MQTTClient", "MQTTProtocol", "MQTTTransport", .product(name: "Logging", package: "swift-log")] + nio,
+
+            path: "Tests/MQTTClientTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "InteropTests",
             dependencies: [
                 "MQTTBroker", "MQTTServer", "MQTTClient", "MQTTProtocol", "MQTTTransport",
