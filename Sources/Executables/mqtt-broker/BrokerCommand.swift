@@ -5,6 +5,7 @@ import MQTTBroker
 import MQTTServer
 import MQTTTransport
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import UnixSignals
 
@@ -43,6 +44,9 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Queued messages per connected subscriber before publishers are slowed down.")
     var maxQueued = 1000
 
+    @Option(help: "Event-loop threads (default: one per core).")
+    var threads: Int?
+
     @Option(help: "Log level: trace, debug, info, warning, error.")
     var logLevel = "info"
 
@@ -53,6 +57,9 @@ struct BrokerCommand: AsyncParsableCommand {
         if tlsPort != nil && (cert == nil || key == nil) {
             throw ValidationError("--tls-port needs --cert and --key")
         }
+        if let threads, threads < 1 {
+            throw ValidationError("--threads must be at least 1")
+        }
         if port < 0 && tlsPort == nil {
             throw ValidationError("no listener: give --port or --tls-port")
         }
@@ -62,11 +69,12 @@ struct BrokerCommand: AsyncParsableCommand {
         SyslogPrefixLogHandler.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
         let logger = Logger(label: "mqtt-broker")
         let broker = InMemoryBroker(logger: logger)
+        let group: any EventLoopGroup = threads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) } ?? MultiThreadedEventLoopGroup.singleton
         var base = MQTTServerConfiguration(host: host, maxPacketSize: maxPacketSize, inflightWindow: inflightWindow, maxQueuedMessages: maxQueued)
         var services: [any Service] = []
         if port >= 0 {
             base.port = port
-            services.append(try MQTTServer(configuration: base, delegate: broker, logger: logger))
+            services.append(try MQTTServer(configuration: base, delegate: broker, logger: logger, eventLoopGroup: group))
         }
         if let tlsPort, let cert, let key {
             var tls = base
@@ -79,11 +87,11 @@ struct BrokerCommand: AsyncParsableCommand {
                     clientCertificates: clientCertificates
                 )
             )
-            services.append(try MQTTServer(configuration: tls, delegate: broker, logger: logger))
+            services.append(try MQTTServer(configuration: tls, delegate: broker, logger: logger, eventLoopGroup: group))
         }
-        let group = ServiceGroup(
+        let serviceGroup = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
-        try await group.run()
+        try await serviceGroup.run()
     }
 }

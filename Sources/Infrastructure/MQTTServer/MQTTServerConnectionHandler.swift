@@ -50,6 +50,9 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
     private var pendingAcks: Deque<PendingAck> = []
     private var firstPendingSequence = 0
     private var readPending = false
+    /// Inside a read batch, flushes wait for `channelReadComplete`: one syscall for many acknowledgements.
+    private var inReadBatch = false
+    private var flushPending = false
 
     private var lastActivity = NIODeadline.now()
     private var keepAliveTimeout: TimeAmount?
@@ -86,10 +89,29 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let packet = unwrapInboundIn(data)
         lastActivity = .now()
+        inReadBatch = true
         if barrier || !backlog.isEmpty {
             backlog.append(packet)
         } else {
             handle(packet, context: context)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        inReadBatch = false
+        if flushPending {
+            flushPending = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    /// Flushes now, or at the end of the current read batch.
+    private func flushSoon(context: ChannelHandlerContext) {
+        if inReadBatch {
+            flushPending = true
+        } else {
+            context.flush()
         }
     }
 
@@ -327,7 +349,7 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
                 wrote = true
             }
         }
-        if wrote { context.flush() }
+        if wrote { flushSoon(context: context) }
         resumeReadingIfPossible(context: context)
     }
 
@@ -388,7 +410,7 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
         let packets = client.session.takeWritable(connectionID: connectionID)
         guard !packets.isEmpty else { return }
         for packet in packets { context.write(wrapOutboundOut(.publish(packet)), promise: nil) }
-        context.flush()
+        flushSoon(context: context)
     }
 
     func flushFromSession() {
