@@ -121,7 +121,11 @@ let package = Package(
         ),
         .testTarget(
             name: "MQTTServerTests",
-            dependencies: ["MQTTServer", "MQTTProtocol", "MQTTTransport", .product(name: "NIOEmbedded", package: "swift-nio")] + nio,
+            dependencies: [
+                "MQTTServer", "MQTTBroker", "MQTTProtocol", "MQTTTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ] + nio,
             path: "Tests/MQTTServerTests",
             swiftSettings: strict
         ),

@@ -106,6 +106,16 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
         context.fireChannelReadComplete()
     }
 
+    /// Closes the connection, first flushing what waits for the end of the read batch: acknowledgements of
+    /// messages accepted before, say, a malformed packet or DISCONNECT in the same read must not be lost.
+    private func closeConnection(context: ChannelHandlerContext) {
+        if flushPending {
+            flushPending = false
+            context.flush()
+        }
+        context.close(promise: nil)
+    }
+
     /// Flushes now, or at the end of the current read batch.
     private func flushSoon(context: ChannelHandlerContext) {
         if inReadBatch {
@@ -128,7 +138,7 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
         default:
             logger.info("closing connection: \(error)")
         }
-        context.close(promise: nil)
+        closeConnection(context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -151,6 +161,11 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
         context.fireChannelInactive()
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { flushSession(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+
     func read(context: ChannelHandlerContext) {
         if shouldPauseReading {
             readPending = true
@@ -167,6 +182,8 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
     private func resumeReadingIfPossible(context: ChannelHandlerContext) {
         if readPending && !shouldPauseReading {
             readPending = false
+            // Whatever the client sent during the pause is still unread: its keep-alive counts from now.
+            lastActivity = .now()
             context.read()
         }
     }
@@ -217,7 +234,7 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
         case .disconnect:
             disconnectReason = .clientDisconnected
             will = nil
-            context.close(promise: nil)
+            closeConnection(context: context)
         case .connect:
             protocolViolation("a second CONNECT on one connection", context: context)
         case .connack, .suback, .unsuback, .pingresp:
@@ -241,6 +258,12 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
         }
         logger[metadataKey: "client"] = "\(clientID)"
         state = .authenticating
+        var certificates = peerCertificates
+        if certificates.isEmpty, let verified = try? context.pipeline.syncOperations.nioSSL_peerCertificate() {
+            // Required client certificates are verified by the handshake itself, without the callback that
+            // fills `peerCertificates`: hand the verified leaf to the authenticator.
+            certificates = [verified]
+        }
         let request = MQTTConnectRequest(
             clientID: clientID,
             username: connect.username,
@@ -248,7 +271,7 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
             cleanSession: connect.cleanSession,
             keepAlive: connect.keepAlive,
             will: connect.will,
-            peerCertificates: peerCertificates,
+            peerCertificates: certificates,
             remoteAddress: remoteAddress
         )
         let delegate = self.delegate
@@ -316,7 +339,11 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
                     self.completeAck(sequence: sequence, context: context)
                 case .failure(let error):
                     self.logger.warning("message on \(topic) not accepted, closing the connection without acknowledging it: \(error)")
-                    context.close(promise: nil)
+                    if kind == .pubrec {
+                        // Not accepted, so not a duplicate when the client sends it again.
+                        client.session.releaseIncomingQoS2(packetID: publish.packetID ?? 0)
+                    }
+                    self.closeConnection(context: context)
                 }
             }
     }
@@ -407,6 +434,10 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
     /// Writes what the session has for this client, within its in-flight window.
     func flushSession(context: ChannelHandlerContext) {
         guard case .connected(let client) = state else { return }
+        // A client that does not read its socket: keep the messages in the session, where they count against
+        // maxQueuedMessages and hold publishers back, instead of buffering them in the channel without bound.
+        // channelWritabilityChanged flushes again once the socket drains.
+        guard context.channel.isWritable else { return }
         let packets = client.session.takeWritable(connectionID: connectionID)
         guard !packets.isEmpty else { return }
         for packet in packets { context.write(wrapOutboundOut(.publish(packet)), promise: nil) }
@@ -421,7 +452,7 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
     func closeForTakeover() {
         guard let context, case .connected = state else { return }
         disconnectReason = .takenOver
-        context.close(promise: nil)
+        closeConnection(context: context)
     }
 
     // MARK: Closing
@@ -430,13 +461,13 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
         logger.info("refusing connection: \(code): \(reason)")
         state = .closed
         context.writeAndFlush(wrapOutboundOut(.connack(ConnAckPacket(returnCode: code)))).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
+            self.closeConnection(context: context)
         }
     }
 
     private func protocolViolation(_ reason: String, context: ChannelHandlerContext) {
         logger.warning("closing connection: protocol violation: \(reason)")
-        context.close(promise: nil)
+        closeConnection(context: context)
     }
 
     // MARK: Timers
@@ -447,7 +478,7 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
         timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
             guard case .awaitingConnect = self.state else { return }
             self.logger.info("closing connection: no CONNECT within \(timeout.nanoseconds / 1_000_000_000) s")
-            context.close(promise: nil)
+            self.closeConnection(context: context)
         }
     }
 
@@ -465,11 +496,16 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
         timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
             guard case .connected = self.state, let timeout = self.keepAliveTimeout else { return }
             let expiry = self.lastActivity + timeout
-            if expiry <= .now() {
-                self.logger.info("closing connection: keep-alive expired (nothing received for \(timeout.nanoseconds / 1_000_000) ms)")
-                context.close(promise: nil)
-            } else {
+            if expiry > .now() {
                 self.scheduleKeepAliveCheck(at: expiry, context: context)
+            } else if self.readPending {
+                // The server stopped reading this client (back-pressure): what it sent is still unread, so its
+                // silence proves nothing. The pause counts as activity.
+                self.lastActivity = .now()
+                self.scheduleKeepAliveCheck(at: self.lastActivity + timeout, context: context)
+            } else {
+                self.logger.info("closing connection: keep-alive expired (nothing received for \(timeout.nanoseconds / 1_000_000) ms)")
+                self.closeConnection(context: context)
             }
         }
     }
