@@ -216,7 +216,8 @@ struct ConnectTests {
 
     @Test("a partial CONNECT does not stop the connect timeout")
     func partialConnectTimesOut() async throws {
-        try await withServer({ $0.connectTimeout = .milliseconds(300) }) { server in
+        // Long enough for a loaded CI machine to send the partial bytes before the timeout.
+        try await withServer({ $0.connectTimeout = .seconds(2) }) { server in
             let client = try await server.open()
             defer { client.close() }
             let bytes = MQTTPacket.connect(ConnectPacket(clientID: "slowloris")).bytes
@@ -227,10 +228,11 @@ struct ConnectTests {
 
     @Test("the connect timeout does not close a client that connected in time")
     func connectTimeoutSparesConnectedClients() async throws {
-        try await withServer({ $0.connectTimeout = .milliseconds(300) }) { server in
+        // Long enough for a loaded CI machine to connect in time; the wait then outlasts the timeout.
+        try await withServer({ $0.connectTimeout = .seconds(2) }) { server in
             let client = try await server.connect("quick")
             defer { client.close() }
-            try await Task.sleep(for: .seconds(1))
+            try await Task.sleep(for: .seconds(3))
             try await client.ping()
         }
     }
