@@ -106,6 +106,15 @@ let package = Package(
         ),
 
         // MARK: Tests.
+        .target(
+            name: "MQTTTestSupport",
+            dependencies: [
+                "MQTTServer", "MQTTBroker", "MQTTTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ] + nio,
+            path: "Tests/Support/MQTTTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "MQTTProtocolTests",
             dependencies: ["MQTTProtocol", .product(name: "NIOCore", package: "swift-nio")],
@@ -122,7 +131,7 @@ let package = Package(
         .testTarget(
             name: "MQTTServerTests",
             dependencies: [
-                "MQTTServer", "MQTTBroker", "MQTTProtocol", "MQTTTransport",
+                "MQTTServer", "MQTTBroker", "MQTTProtocol", "MQTTTransport", "MQTTTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ] + nio,
@@ -131,7 +140,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MQTTClientTests",
-            dependencies: ["MQTTClient", "MQTTProtocol", "MQTTTransport", .product(name: "Logging", package: "swift-log")] + nio,
+            dependencies: ["MQTTClient", "MQTTProtocol", "MQTTTransport", "MQTTTestSupport", .product(name: "Logging", package: "swift-log")] + nio,
 
             path: "Tests/MQTTClientTests",
             swiftSettings: strict
@@ -139,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "InteropTests",
             dependencies: [
-                "MQTTBroker", "MQTTServer", "MQTTClient", "MQTTProtocol", "MQTTTransport",
+                "MQTTBroker", "MQTTServer", "MQTTClient", "MQTTProtocol", "MQTTTransport", "MQTTTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ] + nio,
             path: "Tests/InteropTests",

@@ -1,4 +1,5 @@
 import Foundation
+import MQTTTestSupport
 import Testing
 
 /// The `mqtt-broker` executable next to the test bundle (built by `swift build --build-tests`).

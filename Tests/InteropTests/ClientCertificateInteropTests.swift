@@ -1,4 +1,5 @@
 import MQTTServer
+import MQTTTestSupport
 import MQTTTransport
 import Testing
 

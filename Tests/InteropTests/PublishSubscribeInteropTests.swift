@@ -1,5 +1,6 @@
 import Foundation
 import MQTTServer
+import MQTTTestSupport
 import Testing
 
 @Suite("mosquitto_pub / mosquitto_sub: publish and subscribe")

@@ -1,5 +1,6 @@
 import MQTTProtocol
 import MQTTServer
+import MQTTTestSupport
 import Testing
 
 @Suite("mosquitto_sub persistent sessions and retained messages")

@@ -1,3 +1,4 @@
+import MQTTTestSupport
 import Testing
 
 @Suite("mosquitto_sub wildcard filters")

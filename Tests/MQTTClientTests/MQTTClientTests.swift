@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MQTTClient
 import MQTTProtocol
+import MQTTTestSupport
 import MQTTTransport
 import NIOCore
 import NIOSSL
@@ -20,7 +21,7 @@ struct MQTTClientTests {
         username: String? = nil,
         password: String? = nil
     ) throws -> MQTTClient {
-        var tlsConfiguration = tls ? try MQTTTLSConfiguration.client(trustRootsPEMFile: broker.caFile) : nil
+        var tlsConfiguration = tls ? try MQTTTLSConfiguration.client(trustRootsPEMFile: broker.pki.caPEM) : nil
         if let tlsVersion {
             tlsConfiguration?.minimumTLSVersion = tlsVersion
             tlsConfiguration?.maximumTLSVersion = tlsVersion
@@ -42,7 +43,7 @@ struct MQTTClientTests {
 
     @Test("QoS 0, 1 and 2 round trips through mosquitto, plain TCP", arguments: [QoS.atMostOnce, .atLeastOnce, .exactlyOnce])
     func roundTrip(qos: QoS) async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         let client = try client(broker)
         try await client.connect()
         let code = try await client.subscribe(to: "test/\(qos.rawValue)/#", qos: qos)
@@ -59,7 +60,7 @@ struct MQTTClientTests {
 
     @Test("TLS with a custom trust root, TLS 1.2 and 1.3", arguments: [TLSVersion.tlsv12, .tlsv13])
     func tls(version: TLSVersion) async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         let client = try client(broker, tls: true, tlsVersion: version)
         try await client.connect()
         try await client.subscribe(to: "secure/topic")
@@ -71,12 +72,11 @@ struct MQTTClientTests {
 
     @Test("TLS refuses a server whose certificate the trust root did not sign")
     func tlsUntrusted() async throws {
-        let broker = try MosquittoBroker()
-        let other = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         let configuration = MQTTClientConfiguration(
             host: "localhost",
             port: broker.tlsPort,
-            tls: try MQTTTLSConfiguration.client(trustRootsPEMFile: other.caFile),
+            tls: try MQTTTLSConfiguration.client(trustRootsPEMFile: broker.pki.roguePEM),
             clientID: "untrusting",
             connectTimeout: .seconds(5)
         )
@@ -90,7 +90,7 @@ struct MQTTClientTests {
 
     @Test("a refused CONNECT surfaces the CONNACK code")
     func refused() async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         let wrong = try client(broker, port: broker.passwordPort, username: "alice", password: "wrong")
         let error = await capture { try await wrong.connect() }
         #expect(error?.code == .connectionRefused)
@@ -104,7 +104,7 @@ struct MQTTClientTests {
 
     @Test("a persistent session gets the messages published while it was away")
     func persistentSession() async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         let subscriber = try client(broker, id: "persistent-sub", cleanSession: false)
         let first = try await subscriber.connect()
         #expect(!first.sessionPresent)
@@ -126,16 +126,16 @@ struct MQTTClientTests {
 
     @Test("after the broker restarts, the client reconnects, resubscribes and a pending QoS 1 publish completes")
     func reconnect() async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         let client = try client(broker)
         try await client.connect()
         try await client.subscribe(to: "reconnect/#")
 
-        broker.stop()
+        await broker.stop()
         try await waitUntil { !client.isConnected }
         async let pending: Void = client.publish(topic: "reconnect/during-outage", payload: Array("held".utf8))
         try await Task.sleep(for: .milliseconds(300))
-        try broker.start()
+        try await broker.start()
         try await pending
         #expect(client.isConnected)
         let received = try await collect(1, from: client)
@@ -145,7 +145,7 @@ struct MQTTClientTests {
 
     @Test("invalid topics and filters are refused before anything is sent")
     func invalidTopics() async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         let client = try client(broker)
         try await client.connect()
         let publishError = await capture { try await client.publish(topic: "a/+/b", payload: [UInt8]()) }
@@ -158,7 +158,7 @@ struct MQTTClientTests {
 
     @Test("publishing before connect() fails clearly")
     func notConnected() async throws {
-        let broker = try MosquittoBroker()
+        let broker = try await MosquittoBroker()
         let client = try client(broker)
         let error = await capture { try await client.publish(topic: "a", payload: [UInt8](), qos: .atLeastOnce) }
         #expect(error?.code == .notConnected)

@@ -1,6 +1,7 @@
 import MQTTBroker
 import MQTTProtocol
 import MQTTServer
+import MQTTTestSupport
 import NIOCore
 import Testing
 

@@ -1,5 +1,6 @@
 import MQTTProtocol
 import MQTTServer
+import MQTTTestSupport
 import NIOCore
 import Testing
 
