@@ -39,10 +39,19 @@ public final class MQTTSession: Sendable {
         var connection: any SessionConnection
     }
 
+    /// Called once the client has acknowledged a delivered message (PUBACK), or, for QoS 0, once it is written.
+    public typealias AcknowledgementHandler = @Sendable () -> Void
+
+    /// A message with what to do when the client acknowledges it.
+    private struct Queued {
+        var packet: PublishPacket
+        var onAcknowledged: AcknowledgementHandler?
+    }
+
     private struct State: ~Copyable {
         var subscriptions: [String: QoS] = [:]
-        var pending: Deque<PublishPacket> = []
-        var inflight: [UInt16: PublishPacket] = [:]
+        var pending: Deque<Queued> = []
+        var inflight: [UInt16: Queued] = [:]
         var inflightOrder: Deque<UInt16> = []
         var nextPacketID: UInt16 = 1
         var attachment: Attachment?
@@ -81,8 +90,15 @@ public final class MQTTSession: Sendable {
 
     /// Queues a message for this client. QoS 1 and 2 are sent at QoS 1 (the server never sends QoS 2).
     /// `retain` should already be what the client must see; the packet id is assigned here.
-    /// - Parameter eventLoop: where to complete the back-pressure future; nil when the caller will not wait.
-    public func deliver(_ message: PublishPacket, backPressureOn eventLoop: (any EventLoop)? = nil) -> DeliveryResult {
+    /// - Parameters:
+    ///   - eventLoop: where to complete the back-pressure future; nil when the caller will not wait.
+    ///   - onAcknowledged: called when the client acknowledges the message (for QoS 0: when it is written). Not
+    ///     called for a message that is dropped or discarded with its session.
+    public func deliver(
+        _ message: PublishPacket,
+        backPressureOn eventLoop: (any EventLoop)? = nil,
+        onAcknowledged: AcknowledgementHandler? = nil
+    ) -> DeliveryResult {
         var message = message
         if message.qos == .exactlyOnce { message.qos = .atLeastOnce }
         message.dup = false
@@ -93,10 +109,10 @@ public final class MQTTSession: Sendable {
                     if message.qos == .atLeastOnce { state.dropped += 1 }
                     return (.dropped, nil)
                 }
-                state.pending.append(message)
+                state.pending.append(Queued(packet: message, onAcknowledged: onAcknowledged))
                 return (.queued, nil)
             }
-            state.pending.append(message)
+            state.pending.append(Queued(packet: message, onAcknowledged: onAcknowledged))
             var flush: (any SessionConnection)?
             if !state.flushScheduled {
                 state.flushScheduled = true
@@ -127,7 +143,7 @@ public final class MQTTSession: Sendable {
             state.attachment = attachment
             state.flushScheduled = false
             return state.inflightOrder.compactMap { id in
-                guard var packet = state.inflight[id] else { return nil }
+                guard var packet = state.inflight[id]?.packet else { return nil }
                 packet.dup = true
                 return packet
             }
@@ -151,38 +167,45 @@ public final class MQTTSession: Sendable {
 
     /// Moves as many pending messages as the in-flight window allows into flight and returns them to write.
     func takeWritable(connectionID: UInt64) -> [PublishPacket] {
-        let (packets, waiters): ([PublishPacket], [EventLoopPromise<Void>]) = state.withLock { state in
-            guard state.attachment?.connectionID == connectionID else { return ([], []) }
+        let (packets, waiters, written): ([PublishPacket], [EventLoopPromise<Void>], [AcknowledgementHandler]) = state.withLock { state in
+            guard state.attachment?.connectionID == connectionID else { return ([], [], []) }
             state.flushScheduled = false
             var packets: [PublishPacket] = []
-            while var packet = state.pending.first {
-                if packet.qos == .atLeastOnce {
+            var written: [AcknowledgementHandler] = []
+            while var queued = state.pending.first {
+                if queued.packet.qos == .atLeastOnce {
                     guard state.inflight.count < limits.inflightWindow else { break }
                     let id = Self.allocatePacketID(&state)
-                    packet.packetID = id
-                    state.inflight[id] = packet
+                    queued.packet.packetID = id
+                    state.inflight[id] = queued
                     state.inflightOrder.append(id)
+                } else if let handler = queued.onAcknowledged {
+                    written.append(handler)
                 }
                 state.pending.removeFirst()
-                packets.append(packet)
+                packets.append(queued.packet)
             }
-            return (packets, Self.releasableWaiters(&state, limit: limits.maxQueued))
+            return (packets, Self.releasableWaiters(&state, limit: limits.maxQueued), written)
         }
         for waiter in waiters { waiter.succeed() }
+        for handler in written { handler() }
         return packets
     }
 
     /// Records a PUBACK. Returns false for an id that was not in flight.
     func acknowledge(packetID: UInt16) -> Bool {
-        state.withLock { state in
-            guard state.inflight.removeValue(forKey: packetID) != nil else { return false }
+        let acknowledged: Queued? = state.withLock { state in
+            guard let queued = state.inflight.removeValue(forKey: packetID) else { return nil }
             if state.inflightOrder.first == packetID {
                 state.inflightOrder.removeFirst()
             } else if let index = state.inflightOrder.firstIndex(of: packetID) {
                 state.inflightOrder.remove(at: index)
             }
-            return true
+            return queued
         }
+        guard let acknowledged else { return false }
+        acknowledged.onAcknowledged?()
+        return true
     }
 
     /// Records an inbound QoS 2 packet id; false when it was already recorded (a resend not to deliver again).
