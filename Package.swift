@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // MARK: Protocol layer: pure values and parsers, no I/O.
@@ -92,6 +93,18 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(
+            name: "HubEmulator",
+            dependencies: [
+                "IoTHubProtocol", "MQTTProtocol", "MQTTServer",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ] + nio,
+            path: "Sources/Services/HubEmulator",
+            swiftSettings: strict
+        ),
+
         // MARK: Executables.
         .executableTarget(
             name: "mqtt-broker",
@@ -143,6 +156,15 @@ let package = Package(
             dependencies: ["MQTTClient", "MQTTProtocol", "MQTTTransport", "MQTTTestSupport", .product(name: "Logging", package: "swift-log")] + nio,
 
             path: "Tests/MQTTClientTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HubEmulatorTests",
+            dependencies: [
+                "HubEmulator", "IoTHubProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/HubEmulatorTests",
             swiftSettings: strict
         ),
         .testTarget(

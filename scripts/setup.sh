@@ -13,6 +13,7 @@ APT_PACKAGES=(
   build-essential                               # builds ../shared/tools/mqttload
   iproute2 util-linux                           # network namespaces for the Python SDK tests (unshare, ip)
   python3-venv
+  libsqlite3-dev                                # SQLite for GRDB (the IoT Hub emulator's registry)
 )
 
 missing=()

@@ -1,0 +1,288 @@
+import Foundation
+public import IoTHubProtocol
+public import Logging
+public import MQTTProtocol
+public import MQTTServer
+public import NIOCore
+import Synchronization
+
+/// IoT Hub's device-facing MQTT surface on top of ``MQTTServer``: authentication as IoT Hub checks it, telemetry
+/// stored with its properties, twin GET and reported patches, desired-property notifications, direct methods and
+/// cloud-to-device messages. A client may only use its own identity's topics; anything else closes its connection
+/// (publishes) or is refused (subscriptions), as IoT Hub does.
+public final class DeviceGateway: MQTTServerDelegate {
+    public typealias Identity = ClientIdentity
+
+    /// The outcome of a direct method: the device's status and JSON payload.
+    public struct MethodResult: Sendable, Equatable {
+        public var status: Int
+        public var payload: JSONValue
+    }
+
+    private struct Connection {
+        var client: MQTTConnectedClient<ClientIdentity>
+        var acceptsMethods = false
+        var tasks: [Task<Void, Never>] = []
+    }
+
+    private let registry: HubRegistry
+    private let authenticator: DeviceAuthenticator
+    private let logger: Logger
+    private let connections = Mutex<[ClientIdentity: Connection]>([:])
+    private let methodCalls = Mutex<[String: CheckedContinuation<MethodResult, any Error>]>([:])
+
+    /// - Parameter hostNames: the names a SAS token's audience may carry (the hub's host name first).
+    public init(registry: HubRegistry, hostNames: [String], logger: Logger) {
+        self.registry = registry
+        self.authenticator = DeviceAuthenticator(registry: registry, hostNames: hostNames, logger: logger)
+        self.logger = logger
+    }
+
+    // MARK: Connections
+
+    public func authenticate(_ request: MQTTConnectRequest) async -> MQTTAuthenticationResult<ClientIdentity> {
+        await authenticator.authenticate(request)
+    }
+
+    public func clientConnected(_ client: MQTTConnectedClient<ClientIdentity>) {
+        let replaced = connections.withLock { $0.updateValue(Connection(client: client), forKey: client.identity) }
+        replaced?.tasks.forEach { $0.cancel() }
+        let registry = self.registry
+        Task { await registry.setConnectionState(deviceId: client.identity.deviceId, moduleId: client.identity.moduleId, connected: true) }
+        logger.info("\(client.identity) connected")
+    }
+
+    public func clientDisconnected(_ client: MQTTConnectedClient<ClientIdentity>, reason: MQTTDisconnectReason) {
+        let removed: Connection? = connections.withLock { connections in
+            guard let connection = connections[client.identity], connection.client.session === client.session,
+                reason != .takenOver
+            else { return nil }
+            connections[client.identity] = nil
+            return connection
+        }
+        guard let removed else { return }
+        removed.tasks.forEach { $0.cancel() }
+        let registry = self.registry
+        Task { await registry.setConnectionState(deviceId: client.identity.deviceId, moduleId: client.identity.moduleId, connected: false) }
+        logger.info("\(client.identity) disconnected (\(reason))")
+    }
+
+    // MARK: Inbound messages
+
+    public func receive(_ message: PublishPacket, from client: MQTTConnectedClient<ClientIdentity>, on eventLoop: any EventLoop)
+        -> EventLoopFuture<Void>
+    {
+        eventLoop.makeFutureWithTask { try await self.handle(message, from: client) }
+    }
+
+    private func handle(_ message: PublishPacket, from client: MQTTConnectedClient<ClientIdentity>) async throws {
+        let identity = client.identity
+        let topic: IoTHubTopic
+        do {
+            topic = try IoTHubTopic(parsing: message.topic)
+        } catch {
+            throw GatewayError("\(identity) published to \"\(message.topic)\", which IoT Hub does not accept: \(error)")
+        }
+        let body = Array(buffer: message.payload)
+        switch topic {
+        case .telemetry(let deviceId, let moduleId, _, _):
+            guard Self.names(identity, deviceId: deviceId, moduleId: moduleId) else {
+                throw GatewayError("\(identity) published telemetry as \(deviceId)\(moduleId.map { "/\($0)" } ?? ""); refused")
+            }
+            guard let parsed = IoTHubMessage(telemetry: topic, body: body) else {
+                throw GatewayError("telemetry topic \"\(message.topic)\" has a malformed property bag")
+            }
+            guard !parsed.isTooLarge else {
+                throw GatewayError("telemetry of \(parsed.routingSize) bytes exceeds IoT Hub's 256 KiB limit")
+            }
+            await registry.recordTelemetry(TelemetryEvent(deviceId: identity.deviceId, moduleId: identity.moduleId, message: parsed))
+        case .twinGet(let requestId):
+            await answerTwinGet(requestId: requestId, client: client)
+        case .twinPatchReported(let requestId, _):
+            await answerReportedPatch(body, requestId: requestId, client: client)
+        case .methodResponse(let status, let requestId):
+            let payload = body.isEmpty ? JSONValue.null : ((try? JSONValue(parsing: String(decoding: body, as: UTF8.self))) ?? .string(String(decoding: body, as: UTF8.self)))
+            let waiter = methodCalls.withLock { $0.removeValue(forKey: requestId.lowercased()) }
+            if let waiter {
+                waiter.resume(returning: MethodResult(status: status.statusCode, payload: payload))
+            } else {
+                logger.info("\(identity) answered unknown or expired method request \(requestId)")
+            }
+        case .cloudToDevice, .moduleInput, .twinResponse, .twinDesiredPatch, .methodRequest:
+            throw GatewayError("\(identity) published to \"\(message.topic)\", a topic only the hub publishes to")
+        }
+    }
+
+    private func answerTwinGet(requestId: String, client: MQTTConnectedClient<ClientIdentity>) async {
+        do {
+            let twin = try await registry.twin(deviceId: client.identity.deviceId, moduleId: client.identity.moduleId)
+            let body = JSONValue.object([
+                "desired": Self.withoutMetadata(twin.properties.desired.json),
+                "reported": Self.withoutMetadata(twin.properties.reported.json),
+            ])
+            reply(.twinResponse(status: 200, requestId: requestId, version: nil), body: body.jsonString, to: client)
+        } catch {
+            reply(.twinResponse(status: error.httpStatus, requestId: requestId, version: nil), body: "", to: client)
+        }
+    }
+
+    private func answerReportedPatch(_ body: [UInt8], requestId: String, client: MQTTConnectedClient<ClientIdentity>) async {
+        guard let patch = try? JSONValue(parsing: String(decoding: body, as: UTF8.self)) else {
+            reply(.twinResponse(status: 400, requestId: requestId, version: nil), body: "", to: client)
+            return
+        }
+        do {
+            let version = try await registry.updateReportedProperties(deviceId: client.identity.deviceId, moduleId: client.identity.moduleId, patch: patch)
+            reply(.twinResponse(status: 204, requestId: requestId, version: Int64(version)), body: "", to: client)
+        } catch {
+            logger.info("reported patch of \(client.identity) refused: \(error)")
+            reply(.twinResponse(status: error.httpStatus, requestId: requestId, version: nil), body: "", to: client)
+        }
+    }
+
+    private func reply(_ topic: IoTHubTopic, body: String, to client: MQTTConnectedClient<ClientIdentity>) {
+        _ = client.session.deliver(PublishPacket(topic: topic.topicName, payload: ByteBuffer(string: body), qos: .atMostOnce))
+    }
+
+    // MARK: Subscriptions
+
+    public func subscribe(_ subscriptions: [SubscribePacket.Subscription], from client: MQTTConnectedClient<ClientIdentity>) async
+        -> [SubAckPacket.ReturnCode]
+    {
+        let identity = client.identity
+        var codes: [SubAckPacket.ReturnCode] = []
+        for subscription in subscriptions {
+            let capability = IoTHubSubscription(topicFilter: subscription.filter)
+            guard let expected = IoTHubSubscription.topicFilter(for: capability, deviceId: identity.deviceId, moduleId: identity.moduleId),
+                Self.filter(subscription.filter, matchesOwn: expected, identity: identity),
+                capability != .moduleMessages
+            else {
+                logger.info("\(identity) may not subscribe to \"\(subscription.filter)\"")
+                codes.append(.failure)
+                continue
+            }
+            codes.append(.granted(min(subscription.qos, .atLeastOnce)))
+            switch capability {
+            case .methods:
+                connections.withLock { $0[identity]?.acceptsMethods = true }
+            case .desiredPropertyUpdates:
+                startTask(for: client) { await self.forwardDesiredPatches(to: client) }
+            case .cloudToDevice:
+                startTask(for: client) { await self.deliverCloudToDevice(to: client) }
+            case .twinResponse, .moduleMessages, .unknown:
+                break
+            }
+        }
+        return codes
+    }
+
+    public func unsubscribe(_ filters: [String], from client: MQTTConnectedClient<ClientIdentity>) async {
+        if filters.contains(where: { IoTHubSubscription(topicFilter: $0) == .methods }) {
+            connections.withLock { $0[client.identity]?.acceptsMethods = false }
+        }
+    }
+
+    private func startTask(for client: MQTTConnectedClient<ClientIdentity>, _ body: @escaping @Sendable () async -> Void) {
+        let task = Task { await body() }
+        let attached = connections.withLock { connections -> Bool in
+            guard connections[client.identity]?.client.session === client.session else { return false }
+            connections[client.identity]?.tasks.append(task)
+            return true
+        }
+        if !attached { task.cancel() }
+    }
+
+    private func forwardDesiredPatches(to client: MQTTConnectedClient<ClientIdentity>) async {
+        let patches = await registry.desiredPropertyPatches(deviceId: client.identity.deviceId, moduleId: client.identity.moduleId)
+        for await patch in patches {
+            guard case .int(let version)? = patch.objectValue?["$version"] else { continue }
+            _ = client.session.deliver(
+                PublishPacket(topic: IoTHubTopic.twinDesiredPatch(version: version).topicName, payload: ByteBuffer(string: patch.jsonString), qos: .atMostOnce)
+            )
+        }
+    }
+
+    /// Sends every queued C2D message, oldest first, and removes each once the device acknowledges it.
+    private func deliverCloudToDevice(to client: MQTTConnectedClient<ClientIdentity>) async {
+        let deviceId = client.identity.deviceId
+        let signals = await registry.cloudToDeviceEnqueued(deviceId: deviceId)
+        var sent: Set<String> = []
+        repeat {
+            for message in await registry.pendingCloudToDevice(deviceId: deviceId) where !sent.contains(message.messageId) {
+                sent.insert(message.messageId)
+                let topic = IoTHubTopic.cloudToDevice(deviceId: deviceId, properties: message.iotHubMessage(deviceId: deviceId).cloudToDeviceProperties)
+                let registry = self.registry
+                let messageId = message.messageId
+                _ = client.session.deliver(
+                    PublishPacket(topic: topic.topicName, payload: ByteBuffer(bytes: message.body), qos: .atLeastOnce),
+                    onAcknowledged: { Task { _ = await registry.completeCloudToDevice(deviceId: deviceId, messageId: messageId) } }
+                )
+            }
+        } while await signals.first(where: { _ in true }) != nil && !Task.isCancelled
+    }
+
+    // MARK: Direct methods
+
+    /// Invokes a direct method on a connected device or module. Throws ``HubError`` 404 when the client is not
+    /// connected or not subscribed to methods, 504 when it does not answer within `timeout`.
+    public func invokeMethod(
+        deviceId: String,
+        moduleId: String?,
+        methodName: String,
+        payload: JSONValue,
+        timeout: Duration
+    ) async throws -> MethodResult {
+        let identity = ClientIdentity(deviceId: deviceId, moduleId: moduleId)
+        guard let connection = connections.withLock({ $0[identity] }), connection.acceptsMethods else {
+            throw HubError(.deviceNotOnline, "\(identity.clientID) is not connected or has not subscribed to direct methods")
+        }
+        let requestId = UUID().uuidString.lowercased()
+        let timeoutTask = Task {
+            try await Task.sleep(for: timeout)
+            self.methodCalls.withLock { $0.removeValue(forKey: requestId) }?.resume(throwing: HubError(.gatewayTimeout, "\(identity.clientID) did not answer method \(methodName) within \(timeout)"))
+        }
+        defer { timeoutTask.cancel() }
+        return try await withCheckedThrowingContinuation { continuation in
+            methodCalls.withLock { $0[requestId] = continuation }
+            let topic = IoTHubTopic.methodRequest(name: methodName, requestId: requestId)
+            _ = connection.client.session.deliver(PublishPacket(topic: topic.topicName, payload: ByteBuffer(string: payload.jsonString), qos: .atMostOnce))
+        }
+    }
+
+    // MARK: Helpers
+
+    private static func names(_ identity: ClientIdentity, deviceId: String, moduleId: String?) -> Bool {
+        guard IoTHubTopic.identityMatches(topicSegment: deviceId, identity: identity.deviceId) else { return false }
+        switch (moduleId, identity.moduleId) {
+        case (nil, nil): return true
+        case (let topic?, let own?): return IoTHubTopic.identityMatches(topicSegment: topic, identity: own)
+        default: return false
+        }
+    }
+
+    /// Whether a subscription filter is the identity's own form of `expected` (ids may be percent-encoded).
+    private static func filter(_ filter: String, matchesOwn expected: String, identity: ClientIdentity) -> Bool {
+        if filter == expected { return true }
+        guard filter.hasPrefix("devices/") else { return filter == expected }
+        let parts = filter.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let expectedParts = expected.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == expectedParts.count else { return false }
+        for (index, (part, want)) in zip(parts, expectedParts).enumerated() where part != want {
+            let own = index == 1 ? identity.deviceId : (index == 3 ? identity.moduleId : nil)
+            guard let own, IoTHubTopic.identityMatches(topicSegment: part, identity: own) else { return false }
+        }
+        return true
+    }
+
+    private static func withoutMetadata(_ properties: JSONValue) -> JSONValue {
+        guard var object = properties.objectValue else { return properties }
+        object["$metadata"] = nil
+        return .object(object)
+    }
+}
+
+/// Why the gateway closed a connection instead of accepting a message.
+struct GatewayError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
