@@ -21,6 +21,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "mqtt-broker", targets: ["mqtt-broker"]),
+        .executable(name: "iothub-emulator", targets: ["iothub-emulator"]),
         .library(name: "IoTHubProtocol", targets: ["IoTHubProtocol"]),
         .library(name: "MQTTServer", targets: ["MQTTServer"]),
         .library(name: "MQTTClient", targets: ["MQTTClient"]),
@@ -33,6 +34,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
@@ -96,8 +102,14 @@ let package = Package(
         .target(
             name: "HubEmulator",
             dependencies: [
-                "IoTHubProtocol", "MQTTProtocol", "MQTTServer",
+                "IoTHubProtocol", "MQTTProtocol", "MQTTServer", "MQTTTransport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ] + nio,
@@ -106,6 +118,19 @@ let package = Package(
         ),
 
         // MARK: Executables.
+        .executableTarget(
+            name: "iothub-emulator",
+            dependencies: [
+                "HubEmulator", "IoTHubProtocol", "DaemonLogging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ] + nio + [.product(name: "NIOHTTP1", package: "swift-nio")],
+            path: "Sources/Executables/iothub-emulator",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "mqtt-broker",
             dependencies: [

@@ -1,0 +1,199 @@
+import Foundation
+public import Hummingbird
+import IoTHubProtocol
+import Logging
+import NIOCore
+
+/// IoT Hub's service REST API, the subset the `azure-iot-hub` SDK's registry manager uses: device and module
+/// CRUD, twins (get, PATCH update, PUT replace), direct methods, and `applyConfigurationContent` for edge
+/// deployments. Every request must carry a SAS token of a shared access policy. The emulator adds two paths of its
+/// own under `/emulator/`: sending a cloud-to-device message and reading telemetry (`monitor-events`).
+public struct ServiceAPI: Sendable {
+    let registry: HubRegistry
+    let gateway: DeviceGateway
+    let authenticator: ServiceAuthenticator
+
+    public init(registry: HubRegistry, gateway: DeviceGateway, policies: [SharedAccessPolicy], hostNames: [String]) {
+        self.registry = registry
+        self.gateway = gateway
+        self.authenticator = ServiceAuthenticator(policies: policies, hostNames: hostNames)
+    }
+
+    /// The routes, behind SAS authentication.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: AuthenticationMiddleware(authenticator: authenticator))
+
+        router.put("devices/:deviceId") { request, context in
+            var device = try DeviceIdentity(json: try await Self.json(request))
+            device.deviceId = try context.parameters.require("deviceId")
+            let (saved, _) = try await registry.createOrUpdateDevice(device, ifMatch: Self.ifMatch(request))
+            return Self.json(saved.json)
+        }
+        router.get("devices/:deviceId") { _, context in
+            Self.json(try await registry.device(try context.parameters.require("deviceId")).json)
+        }
+        router.get("devices") { request, _ in
+            let top = request.uri.queryParameters.get("top").flatMap { Int($0) }
+            return Self.json(.array(await registry.devices(top: top).map(\.json)))
+        }
+        router.delete("devices/:deviceId") { request, context in
+            try await registry.deleteDevice(try context.parameters.require("deviceId"), ifMatch: Self.ifMatch(request))
+            return Response(status: .noContent)
+        }
+
+        router.put("devices/:deviceId/modules/:moduleId") { request, context in
+            var module = try ModuleIdentity(json: try await Self.json(request))
+            module.deviceId = try context.parameters.require("deviceId")
+            module.moduleId = try context.parameters.require("moduleId")
+            let (saved, created) = try await registry.createOrUpdateModule(module, ifMatch: Self.ifMatch(request))
+            return Self.json(saved.json, status: created ? .created : .ok)
+        }
+        router.get("devices/:deviceId/modules/:moduleId") { _, context in
+            let module = try await registry.module(deviceId: try context.parameters.require("deviceId"), moduleId: try context.parameters.require("moduleId"))
+            return Self.json(module.json)
+        }
+        router.get("devices/:deviceId/modules") { _, context in
+            Self.json(.array(try await registry.modules(deviceId: try context.parameters.require("deviceId")).map(\.json)))
+        }
+        router.delete("devices/:deviceId/modules/:moduleId") { request, context in
+            try await registry.deleteModule(
+                deviceId: try context.parameters.require("deviceId"),
+                moduleId: try context.parameters.require("moduleId"),
+                ifMatch: Self.ifMatch(request)
+            )
+            return Response(status: .noContent)
+        }
+
+        for path in ["twins/:deviceId", "twins/:deviceId/modules/:moduleId"] {
+            router.get(RouterPath(path)) { _, context in
+                Self.json(try await registry.twin(deviceId: try context.parameters.require("deviceId"), moduleId: context.parameters.get("moduleId")).json)
+            }
+            router.patch(RouterPath(path)) { request, context in
+                let twin = try await registry.updateTwin(
+                    deviceId: try context.parameters.require("deviceId"),
+                    moduleId: context.parameters.get("moduleId"),
+                    patch: try await Self.json(request),
+                    ifMatch: Self.ifMatch(request)
+                )
+                return Self.json(twin.json)
+            }
+            router.put(RouterPath(path)) { request, context in
+                let twin = try await registry.replaceTwin(
+                    deviceId: try context.parameters.require("deviceId"),
+                    moduleId: context.parameters.get("moduleId"),
+                    twin: try await Self.json(request),
+                    ifMatch: Self.ifMatch(request)
+                )
+                return Self.json(twin.json)
+            }
+        }
+
+        for path in ["twins/:deviceId/methods", "twins/:deviceId/modules/:moduleId/methods"] {
+            router.post(RouterPath(path)) { request, context in
+                let call = try await Self.json(request)
+                guard let name = call["methodName"]?.stringValue, !name.isEmpty else {
+                    throw HubError(.argumentInvalid, "the body needs a methodName")
+                }
+                let seconds = call["responseTimeoutInSeconds"]?.intValue ?? 30
+                guard (5...300).contains(seconds) || call["responseTimeoutInSeconds"] == nil else {
+                    throw HubError(.argumentInvalid, "responseTimeoutInSeconds must be between 5 and 300")
+                }
+                let result = try await gateway.invokeMethod(
+                    deviceId: try context.parameters.require("deviceId"),
+                    moduleId: context.parameters.get("moduleId"),
+                    methodName: name,
+                    payload: call["payload"] ?? .null,
+                    timeout: .seconds(seconds)
+                )
+                return Self.json(["status": .int(Int64(result.status)), "payload": result.payload])
+            }
+        }
+
+        router.post("devices/:deviceId/applyConfigurationContent") { request, context in
+            let deviceId = try context.parameters.require("deviceId")
+            try await applyConfigurationContent(try await Self.json(request), to: deviceId)
+            return Response(status: .noContent)
+        }
+
+        router.post("emulator/devices/:deviceId/messages/deviceBound") { request, context in
+            let message = try CloudToDeviceMessage(json: try await Self.json(request))
+            try await registry.enqueueCloudToDevice(deviceId: try context.parameters.require("deviceId"), message)
+            return Response(status: .noContent)
+        }
+        router.get("emulator/events") { request, _ in
+            let after = request.uri.queryParameters.get("after").flatMap { Int64($0) }
+            let limit = min(request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100, 1000)
+            let wait = min(request.uri.queryParameters.get("wait").flatMap { Double($0) } ?? 0, 30)
+            return Self.json(.array(await events(after: after, limit: limit, wait: wait).map(\.json)))
+        }
+        return router
+    }
+
+    /// Telemetry after a sequence number; with `wait`, holds the request until something arrives (long poll).
+    private func events(after: Int64?, limit: Int, wait: Double) async -> [TelemetryEvent] {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
+        while true {
+            let events = await registry.telemetry(after: after, limit: limit)
+            if !events.isEmpty || ContinuousClock.now >= deadline { return events }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// `modulesContent` → each module twin's desired properties (the module identity is created when missing),
+    /// with `$version` advanced as IoT Hub does.
+    private func applyConfigurationContent(_ content: JSONValue, to deviceId: String) async throws {
+        guard let modules = content["modulesContent"]?.objectValue else {
+            throw HubError(.argumentInvalid, "the body needs a modulesContent object")
+        }
+        let device = try await registry.device(deviceId)
+        guard device.capabilities.iotEdge else {
+            throw HubError(.argumentInvalid, "\(deviceId) is not an IoT Edge device")
+        }
+        for (moduleId, moduleContent) in modules.pairs {
+            guard let desired = moduleContent["properties.desired"], desired.objectValue != nil else {
+                throw HubError(.argumentInvalid, "modulesContent.\(moduleId) needs a properties.desired object")
+            }
+            if (try? await registry.module(deviceId: deviceId, moduleId: moduleId)) == nil {
+                var module = try ModuleIdentity(json: ["moduleId": .string(moduleId), "deviceId": .string(deviceId)])
+                module.managedBy = "IotEdge"
+                _ = try await registry.createOrUpdateModule(module, ifMatch: nil)
+            }
+            let current = try await registry.twin(deviceId: deviceId, moduleId: moduleId)
+            let replacement: JSONValue = ["tags": current.json["tags"] ?? [:], "properties": ["desired": desired]]
+            _ = try await registry.replaceTwin(deviceId: deviceId, moduleId: moduleId, twin: replacement, ifMatch: nil)
+        }
+    }
+
+    // MARK: Helpers
+
+    static func json(_ request: Request) async throws -> JSONValue {
+        let buffer = try await request.body.collect(upTo: 4 << 20)
+        guard buffer.readableBytes > 0 else { return .object([:]) }
+        do {
+            return try JSONValue(parsing: buffer.readableBytesView)
+        } catch {
+            throw HubError(.argumentInvalid, "the request body is not JSON: \(error)")
+        }
+    }
+
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.jsonString)))
+    }
+
+    static func ifMatch(_ request: Request) -> String? {
+        request.headers[.ifMatch]
+    }
+}
+
+/// Refuses every request without a valid service SAS token, with IoT Hub's 401 answer.
+struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
+    let authenticator: ServiceAuthenticator
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try authenticator.authenticate(authorization: request.headers[.authorization])
+        return try await next(request, context)
+    }
+}
