@@ -35,7 +35,7 @@ VENV="${IOTEDGE_VENV:-$PWD/.venv}"
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" -c 'import azure.iot.device, azure.iot.hub, six' 2>/dev/null; then
+if ! "$VENV/bin/python" -c 'import azure.iot.device, azure.iot.hub, six, pytest' 2>/dev/null; then
   echo "setup: installing Python packages into $VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check -r scripts/requirements.txt
 fi

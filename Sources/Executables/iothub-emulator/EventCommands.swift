@@ -19,6 +19,7 @@ struct MonitorEventsCommand: AsyncParsableCommand {
                 let stored = try await client.send(.GET, "emulator/events", query: "after=0&limit=1000000")
                 after = stored.arrayValue?.last?["sequenceNumber"]?.intValue ?? 0
             }
+            FileHandle.standardError.write(Data("Monitoring events after #\(after ?? 0) (Ctrl-C to stop)...\n".utf8))
             var seen = 0
             let deadline = timeout.map { Date().addingTimeInterval($0) }
             while count.map({ seen < $0 }) ?? true {
