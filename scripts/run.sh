@@ -1,21 +1,20 @@
 #!/usr/bin/env bash
-# The project's main job for now: an MQTT broker on 127.0.0.1, plain TCP on 1883 and TLS on 8883, with a demo
-# PKI made on first run. Prints how to connect with mosquitto's clients. Stop it with Ctrl-C.
+# The project's main job: the IoT Hub emulator with a demo edge device and a demo device, on 127.0.0.1 with IoT
+# Hub's ports (MQTT/TLS 8883, HTTPS 443; binding 443 needs root), data kept in .iothub-emulator/. Prints the
+# connection strings and the CA to trust. Stop it with Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-swift build --product mqtt-broker
-PORT="${MQTT_PORT:-1883}"
-TLS_PORT="${MQTT_TLS_PORT:-8883}"
-PKI=".build-demo/pki"
-bash scripts/make-test-pki.sh "$PKI" >/dev/null
+swift build --product iothub-emulator
+BIN="$(swift build --show-bin-path)/iothub-emulator"
+HTTPS_PORT="${IOTHUB_EMULATOR_HTTPS_PORT:-443}"
 cat <<MSG
 
-Broker starting on 127.0.0.1:$PORT (plain) and 127.0.0.1:$TLS_PORT (TLS). Try, in another terminal:
-  mosquitto_sub -h 127.0.0.1 -p $PORT -t 'demo/#' -q 1 -v
-  mosquitto_pub -h 127.0.0.1 -p $PORT -t demo/hello -m 'hi' -q 1
-  mosquitto_sub -h localhost -p $TLS_PORT --cafile $PWD/$PKI/ca.pem -t 'demo/#' -q 1 -v
+Then, in another terminal:
+  $BIN device-identity list --https-port $HTTPS_PORT
+  $BIN monitor-events --https-port $HTTPS_PORT
+  # a device with the official SDK (in .venv):
+  .venv/bin/python -c 'from azure.iot.device import IoTHubDeviceClient as C, Message; c = C.create_from_connection_string("<demo-device connection string>", server_verification_cert=open(".iothub-emulator/ca.pem").read()); c.connect(); c.send_message(Message("hello")); c.shutdown()'
 
 MSG
-exec .build/debug/mqtt-broker --host 127.0.0.1 --port "$PORT" --tls-port "$TLS_PORT" \
-  --cert "$PKI/server-chain.pem" --key "$PKI/server.key"
+exec "$BIN" start --demo --data-dir .iothub-emulator --https-port "$HTTPS_PORT"

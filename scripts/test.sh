@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test: installs prerequisites (idempotent), builds once, then runs the whole suite from that build.
+# Runs every test: installs prerequisites (idempotent), builds once, runs the Swift suites from that build, then the
+# acceptance tests with the official Python SDKs against the emulator as a separate process (each test file in
+# its own network namespace; needs root, as CI has).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build --build-tests
 swift test --skip-build "$@"
+bash Tests/acceptance/run.sh
