@@ -193,6 +193,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "DeviceGatewayTests",
+            dependencies: [
+                "HubEmulator", "MQTTServer", "MQTTClient", "MQTTTransport", "MQTTTestSupport", "IoTHubProtocol", "MQTTProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ] + nio,
+            path: "Tests/DeviceGatewayTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "InteropTests",
             dependencies: [
                 "MQTTBroker", "MQTTServer", "MQTTClient", "MQTTProtocol", "MQTTTransport", "MQTTTestSupport",

@@ -22,7 +22,8 @@ public final class DeviceGateway: MQTTServerDelegate {
     private struct Connection {
         var client: MQTTConnectedClient<ClientIdentity>
         var acceptsMethods = false
-        var tasks: [Task<Void, Never>] = []
+        /// The running desired-patch forwarder and C2D delivery, at most one of each per connection.
+        var tasks: [IoTHubSubscription: Task<Void, Never>] = [:]
     }
 
     private let registry: HubRegistry
@@ -45,11 +46,21 @@ public final class DeviceGateway: MQTTServerDelegate {
     }
 
     public func clientConnected(_ client: MQTTConnectedClient<ClientIdentity>) {
-        let replaced = connections.withLock { $0.updateValue(Connection(client: client), forKey: client.identity) }
-        replaced?.tasks.forEach { $0.cancel() }
+        // A resumed persistent session (CleanSession = 0, as the Python SDK connects) keeps its subscriptions and the
+        // client does not subscribe again: the new connection gets the capabilities they grant.
+        let restored = Set(
+            client.session.subscriptions.keys.filter { Self.isOwn($0, of: client.identity) }.map(IoTHubSubscription.init(topicFilter:)))
+        var connection = Connection(client: client)
+        connection.acceptsMethods = restored.contains(.methods)
+        let replaced = connections.withLock { $0.updateValue(connection, forKey: client.identity) }
+        replaced?.tasks.values.forEach { $0.cancel() }
         let registry = self.registry
         Task { await registry.setConnectionState(deviceId: client.identity.deviceId, moduleId: client.identity.moduleId, connected: true) }
         logger.info("\(client.identity) connected")
+        let streams = restored.subtracting([.methods])
+        if !streams.isEmpty {
+            Task { for capability in streams { await self.activate(capability, for: client) } }
+        }
     }
 
     public func clientDisconnected(_ client: MQTTConnectedClient<ClientIdentity>, reason: MQTTDisconnectReason) {
@@ -61,7 +72,7 @@ public final class DeviceGateway: MQTTServerDelegate {
             return connection
         }
         guard let removed else { return }
-        removed.tasks.forEach { $0.cancel() }
+        removed.tasks.values.forEach { $0.cancel() }
         let registry = self.registry
         Task { await registry.setConnectionState(deviceId: client.identity.deviceId, moduleId: client.identity.moduleId, connected: false) }
         logger.info("\(client.identity) disconnected (\(reason))")
@@ -89,9 +100,12 @@ public final class DeviceGateway: MQTTServerDelegate {
             guard Self.names(identity, deviceId: deviceId, moduleId: moduleId) else {
                 throw GatewayError("\(identity) published telemetry as \(deviceId)\(moduleId.map { "/\($0)" } ?? ""); refused")
             }
-            guard let parsed = IoTHubMessage(telemetry: topic, body: body) else {
+            guard var parsed = IoTHubMessage(telemetry: topic, body: body) else {
                 throw GatewayError("telemetry topic \"\(message.topic)\" has a malformed property bag")
             }
+            // The sender is the authenticated identity, not the topic's (possibly percent-encoded) ids.
+            parsed[system: .connectionDeviceId] = identity.deviceId
+            parsed[system: .connectionModuleId] = identity.moduleId
             guard !parsed.isTooLarge else {
                 throw GatewayError("telemetry of \(parsed.routingSize) bytes exceeds IoT Hub's 256 KiB limit")
             }
@@ -152,48 +166,81 @@ public final class DeviceGateway: MQTTServerDelegate {
         let identity = client.identity
         var codes: [SubAckPacket.ReturnCode] = []
         for subscription in subscriptions {
-            let capability = IoTHubSubscription(topicFilter: subscription.filter)
-            guard let expected = IoTHubSubscription.topicFilter(for: capability, deviceId: identity.deviceId, moduleId: identity.moduleId),
-                Self.filter(subscription.filter, matchesOwn: expected, identity: identity),
-                capability != .moduleMessages
-            else {
+            guard Self.isOwn(subscription.filter, of: identity) else {
                 logger.info("\(identity) may not subscribe to \"\(subscription.filter)\"")
                 codes.append(.failure)
                 continue
             }
             codes.append(.granted(min(subscription.qos, .atLeastOnce)))
-            switch capability {
-            case .methods:
-                connections.withLock { $0[identity]?.acceptsMethods = true }
-            case .desiredPropertyUpdates:
-                startTask(for: client) { await self.forwardDesiredPatches(to: client) }
-            case .cloudToDevice:
-                startTask(for: client) { await self.deliverCloudToDevice(to: client) }
-            case .twinResponse, .moduleMessages, .unknown:
-                break
-            }
+            // Before the SUBACK: a change made once the client holds its SUBACK must reach it.
+            await activate(IoTHubSubscription(topicFilter: subscription.filter), for: client)
         }
         return codes
     }
 
     public func unsubscribe(_ filters: [String], from client: MQTTConnectedClient<ClientIdentity>) async {
-        if filters.contains(where: { IoTHubSubscription(topicFilter: $0) == .methods }) {
-            connections.withLock { $0[client.identity]?.acceptsMethods = false }
+        let capabilities = Set(filters.map { IoTHubSubscription(topicFilter: $0) })
+        let stopped: [Task<Void, Never>] = connections.withLock { connections in
+            guard connections[client.identity]?.client.session === client.session else { return [] }
+            if capabilities.contains(.methods) { connections[client.identity]?.acceptsMethods = false }
+            return capabilities.compactMap { connections[client.identity]?.tasks.removeValue(forKey: $0) }
+        }
+        stopped.forEach { $0.cancel() }
+    }
+
+    /// Whether `filter` is one of the identity's own subscriptions the hub serves.
+    private static func isOwn(_ filter: String, of identity: ClientIdentity) -> Bool {
+        let capability = IoTHubSubscription(topicFilter: filter)
+        guard capability != .moduleMessages,
+            let expected = IoTHubSubscription.topicFilter(for: capability, deviceId: identity.deviceId, moduleId: identity.moduleId)
+        else { return false }
+        return Self.filter(filter, matchesOwn: expected, identity: identity)
+    }
+
+    /// Starts what a granted subscription gives the connection, once per connection (a repeated SUBSCRIBE, or one
+    /// restored from a persistent session, does not deliver twice).
+    private func activate(_ capability: IoTHubSubscription, for client: MQTTConnectedClient<ClientIdentity>) async {
+        let identity = client.identity
+        switch capability {
+        case .methods:
+            connections.withLock { connections in
+                if connections[identity]?.client.session === client.session { connections[identity]?.acceptsMethods = true }
+            }
+        case .desiredPropertyUpdates:
+            guard isCurrent(client, without: capability) else { return }
+            let patches = await registry.desiredPropertyPatches(deviceId: identity.deviceId, moduleId: identity.moduleId)
+            startTask(capability, for: client) { await self.forwardDesiredPatches(patches, to: client) }
+        case .cloudToDevice:
+            guard isCurrent(client, without: capability) else { return }
+            let signals = await registry.cloudToDeviceEnqueued(deviceId: identity.deviceId)
+            startTask(capability, for: client) { await self.deliverCloudToDevice(signals, to: client) }
+        case .twinResponse, .moduleMessages, .unknown:
+            break
         }
     }
 
-    private func startTask(for client: MQTTConnectedClient<ClientIdentity>, _ body: @escaping @Sendable () async -> Void) {
+    /// Whether `client` is the identity's current connection and has no task for `capability` yet.
+    private func isCurrent(_ client: MQTTConnectedClient<ClientIdentity>, without capability: IoTHubSubscription) -> Bool {
+        connections.withLock { connections in
+            guard let connection = connections[client.identity], connection.client.session === client.session else { return false }
+            return connection.tasks[capability] == nil
+        }
+    }
+
+    private func startTask(
+        _ capability: IoTHubSubscription, for client: MQTTConnectedClient<ClientIdentity>, _ body: @escaping @Sendable () async -> Void
+    ) {
         let task = Task { await body() }
         let attached = connections.withLock { connections -> Bool in
-            guard connections[client.identity]?.client.session === client.session else { return false }
-            connections[client.identity]?.tasks.append(task)
+            guard connections[client.identity]?.client.session === client.session, connections[client.identity]?.tasks[capability] == nil
+            else { return false }
+            connections[client.identity]?.tasks[capability] = task
             return true
         }
         if !attached { task.cancel() }
     }
 
-    private func forwardDesiredPatches(to client: MQTTConnectedClient<ClientIdentity>) async {
-        let patches = await registry.desiredPropertyPatches(deviceId: client.identity.deviceId, moduleId: client.identity.moduleId)
+    private func forwardDesiredPatches(_ patches: AsyncStream<JSONValue>, to client: MQTTConnectedClient<ClientIdentity>) async {
         for await patch in patches {
             guard case .int(let version)? = patch.objectValue?["$version"] else { continue }
             _ = client.session.deliver(
@@ -203,9 +250,8 @@ public final class DeviceGateway: MQTTServerDelegate {
     }
 
     /// Sends every queued C2D message, oldest first, and removes each once the device acknowledges it.
-    private func deliverCloudToDevice(to client: MQTTConnectedClient<ClientIdentity>) async {
+    private func deliverCloudToDevice(_ signals: AsyncStream<Void>, to client: MQTTConnectedClient<ClientIdentity>) async {
         let deviceId = client.identity.deviceId
-        let signals = await registry.cloudToDeviceEnqueued(deviceId: deviceId)
         var sent: Set<String> = []
         repeat {
             for message in await registry.pendingCloudToDevice(deviceId: deviceId) where !sent.contains(message.messageId) {

@@ -26,40 +26,40 @@ public struct ServiceAPI: Sendable {
 
         router.put("devices/:deviceId") { request, context in
             var device = try DeviceIdentity(json: try await Self.json(request))
-            device.deviceId = try context.parameters.require("deviceId")
+            device.deviceId = try Self.parameter("deviceId", in: context)
             let (saved, _) = try await registry.createOrUpdateDevice(device, ifMatch: Self.ifMatch(request))
             return Self.json(saved.json)
         }
         router.get("devices/:deviceId") { _, context in
-            Self.json(try await registry.device(try context.parameters.require("deviceId")).json)
+            Self.json(try await registry.device(try Self.parameter("deviceId", in: context)).json)
         }
         router.get("devices") { request, _ in
             let top = request.uri.queryParameters.get("top").flatMap { Int($0) }
             return Self.json(.array(await registry.devices(top: top).map(\.json)))
         }
         router.delete("devices/:deviceId") { request, context in
-            try await registry.deleteDevice(try context.parameters.require("deviceId"), ifMatch: Self.ifMatch(request))
+            try await registry.deleteDevice(try Self.parameter("deviceId", in: context), ifMatch: Self.ifMatch(request))
             return Response(status: .noContent)
         }
 
         router.put("devices/:deviceId/modules/:moduleId") { request, context in
             var module = try ModuleIdentity(json: try await Self.json(request))
-            module.deviceId = try context.parameters.require("deviceId")
-            module.moduleId = try context.parameters.require("moduleId")
+            module.deviceId = try Self.parameter("deviceId", in: context)
+            module.moduleId = try Self.parameter("moduleId", in: context)
             let (saved, created) = try await registry.createOrUpdateModule(module, ifMatch: Self.ifMatch(request))
             return Self.json(saved.json, status: created ? .created : .ok)
         }
         router.get("devices/:deviceId/modules/:moduleId") { _, context in
-            let module = try await registry.module(deviceId: try context.parameters.require("deviceId"), moduleId: try context.parameters.require("moduleId"))
+            let module = try await registry.module(deviceId: try Self.parameter("deviceId", in: context), moduleId: try Self.parameter("moduleId", in: context))
             return Self.json(module.json)
         }
         router.get("devices/:deviceId/modules") { _, context in
-            Self.json(.array(try await registry.modules(deviceId: try context.parameters.require("deviceId")).map(\.json)))
+            Self.json(.array(try await registry.modules(deviceId: try Self.parameter("deviceId", in: context)).map(\.json)))
         }
         router.delete("devices/:deviceId/modules/:moduleId") { request, context in
             try await registry.deleteModule(
-                deviceId: try context.parameters.require("deviceId"),
-                moduleId: try context.parameters.require("moduleId"),
+                deviceId: try Self.parameter("deviceId", in: context),
+                moduleId: try Self.parameter("moduleId", in: context),
                 ifMatch: Self.ifMatch(request)
             )
             return Response(status: .noContent)
@@ -67,12 +67,12 @@ public struct ServiceAPI: Sendable {
 
         for path in ["twins/:deviceId", "twins/:deviceId/modules/:moduleId"] {
             router.get(RouterPath(path)) { _, context in
-                Self.json(try await registry.twin(deviceId: try context.parameters.require("deviceId"), moduleId: context.parameters.get("moduleId")).json)
+                Self.json(try await registry.twin(deviceId: try Self.parameter("deviceId", in: context), moduleId: Self.optionalParameter("moduleId", in: context)).json)
             }
             router.patch(RouterPath(path)) { request, context in
                 let twin = try await registry.updateTwin(
-                    deviceId: try context.parameters.require("deviceId"),
-                    moduleId: context.parameters.get("moduleId"),
+                    deviceId: try Self.parameter("deviceId", in: context),
+                    moduleId: Self.optionalParameter("moduleId", in: context),
                     patch: try await Self.json(request),
                     ifMatch: Self.ifMatch(request)
                 )
@@ -80,8 +80,8 @@ public struct ServiceAPI: Sendable {
             }
             router.put(RouterPath(path)) { request, context in
                 let twin = try await registry.replaceTwin(
-                    deviceId: try context.parameters.require("deviceId"),
-                    moduleId: context.parameters.get("moduleId"),
+                    deviceId: try Self.parameter("deviceId", in: context),
+                    moduleId: Self.optionalParameter("moduleId", in: context),
                     twin: try await Self.json(request),
                     ifMatch: Self.ifMatch(request)
                 )
@@ -100,8 +100,8 @@ public struct ServiceAPI: Sendable {
                     throw HubError(.argumentInvalid, "responseTimeoutInSeconds must be between 5 and 300")
                 }
                 let result = try await gateway.invokeMethod(
-                    deviceId: try context.parameters.require("deviceId"),
-                    moduleId: context.parameters.get("moduleId"),
+                    deviceId: try Self.parameter("deviceId", in: context),
+                    moduleId: Self.optionalParameter("moduleId", in: context),
                     methodName: name,
                     payload: call["payload"] ?? .null,
                     timeout: .seconds(seconds)
@@ -111,14 +111,14 @@ public struct ServiceAPI: Sendable {
         }
 
         router.post("devices/:deviceId/applyConfigurationContent") { request, context in
-            let deviceId = try context.parameters.require("deviceId")
+            let deviceId = try Self.parameter("deviceId", in: context)
             try await applyConfigurationContent(try await Self.json(request), to: deviceId)
             return Response(status: .noContent)
         }
 
         router.post("emulator/devices/:deviceId/messages/deviceBound") { request, context in
             let message = try CloudToDeviceMessage(json: try await Self.json(request))
-            try await registry.enqueueCloudToDevice(deviceId: try context.parameters.require("deviceId"), message)
+            try await registry.enqueueCloudToDevice(deviceId: try Self.parameter("deviceId", in: context), message)
             return Response(status: .noContent)
         }
         router.get("emulator/events") { request, _ in
@@ -181,6 +181,16 @@ public struct ServiceAPI: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.jsonString)))
+    }
+
+    /// A path parameter, percent-decoded (the SDKs encode ids, e.g. `$edgeAgent` as `%24edgeAgent`).
+    static func parameter(_ name: String, in context: BasicRequestContext) throws -> String {
+        let raw = try context.parameters.require(name)
+        return raw.removingPercentEncoding ?? raw
+    }
+
+    static func optionalParameter(_ name: String, in context: BasicRequestContext) -> String? {
+        context.parameters.get(name).map { $0.removingPercentEncoding ?? $0 }
     }
 
     static func ifMatch(_ request: Request) -> String? {
