@@ -43,6 +43,23 @@ struct MethodTests {
         }
     }
 
+    @Test("a device that disconnects before answering ends the call with DeviceNotOnline, not after the timeout", .timeLimit(.minutes(1)))
+    func disconnectMidCall() async throws {
+        try await withHarness { hub in
+            try await hub.addDevice("dev1", primaryKey: fixedKey(1))
+            let (client, inbox) = try await hub.connectedDevice("dev1", key: fixedKey(1))
+            try await client.subscribe(to: "$iothub/methods/POST/#")
+            let gateway = hub.gateway
+            let call = Task {
+                await hubError { _ = try await gateway.invokeMethod(deviceId: "dev1", moduleId: nil, methodName: "m", payload: nil, timeout: .seconds(300)) }
+            }
+            _ = try await methodRequest(inbox)
+            await client.disconnect()
+            let error = await call.value
+            #expect(error?.code == .deviceNotOnline && error?.httpStatus == 404)
+        }
+    }
+
     @Test("a device that is connected but not subscribed to methods, or not connected, is DeviceNotOnline (404)")
     func notOnline() async throws {
         try await withHarness { hub in

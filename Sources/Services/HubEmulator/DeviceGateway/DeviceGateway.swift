@@ -30,7 +30,13 @@ public final class DeviceGateway: MQTTServerDelegate {
     private let authenticator: DeviceAuthenticator
     private let logger: Logger
     private let connections = Mutex<[ClientIdentity: Connection]>([:])
-    private let methodCalls = Mutex<[String: CheckedContinuation<MethodResult, any Error>]>([:])
+    /// A direct-method call waiting for its answer.
+    private struct PendingCall {
+        var identity: ClientIdentity
+        var continuation: CheckedContinuation<MethodResult, any Error>
+    }
+
+    private let methodCalls = Mutex<[String: PendingCall]>([:])
 
     /// - Parameter hostNames: the names a SAS token's audience may carry (the hub's host name first).
     public init(registry: HubRegistry, hostNames: [String], logger: Logger) {
@@ -73,6 +79,7 @@ public final class DeviceGateway: MQTTServerDelegate {
         }
         guard let removed else { return }
         removed.tasks.values.forEach { $0.cancel() }
+        failCalls(of: client.identity)
         let registry = self.registry
         Task { await registry.setConnectionState(deviceId: client.identity.deviceId, moduleId: client.identity.moduleId, connected: false) }
         logger.info("\(client.identity) disconnected (\(reason))")
@@ -118,7 +125,7 @@ public final class DeviceGateway: MQTTServerDelegate {
             let payload = body.isEmpty ? JSONValue.null : ((try? JSONValue(parsing: String(decoding: body, as: UTF8.self))) ?? .string(String(decoding: body, as: UTF8.self)))
             let waiter = methodCalls.withLock { $0.removeValue(forKey: requestId.lowercased()) }
             if let waiter {
-                waiter.resume(returning: MethodResult(status: status.statusCode, payload: payload))
+                waiter.continuation.resume(returning: MethodResult(status: status.statusCode, payload: payload))
             } else {
                 logger.info("\(identity) answered unknown or expired method request \(requestId)")
             }
@@ -283,15 +290,36 @@ public final class DeviceGateway: MQTTServerDelegate {
             throw HubError(.deviceNotOnline, "\(identity.clientID) is not connected or has not subscribed to direct methods")
         }
         let requestId = UUID().uuidString.lowercased()
-        let timeoutTask = Task {
-            try await Task.sleep(for: timeout)
-            self.methodCalls.withLock { $0.removeValue(forKey: requestId) }?.resume(throwing: HubError(.gatewayTimeout, "\(identity.clientID) did not answer method \(methodName) within \(timeout)"))
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                methodCalls.withLock { $0[requestId] = PendingCall(identity: identity, continuation: continuation) }
+                // Armed only once the call is registered, so even a zero timeout ends it.
+                Task {
+                    try? await Task.sleep(for: timeout)
+                    self.finishCall(requestId, throwing: HubError(.gatewayTimeout, "\(identity.clientID) did not answer method \(methodName) within \(timeout)"))
+                }
+                let topic = IoTHubTopic.methodRequest(name: methodName, requestId: requestId)
+                _ = connection.client.session.deliver(PublishPacket(topic: topic.topicName, payload: ByteBuffer(string: payload.jsonString), qos: .atMostOnce))
+            }
+        } onCancel: {
+            finishCall(requestId, throwing: CancellationError())
         }
-        defer { timeoutTask.cancel() }
-        return try await withCheckedThrowingContinuation { continuation in
-            methodCalls.withLock { $0[requestId] = continuation }
-            let topic = IoTHubTopic.methodRequest(name: methodName, requestId: requestId)
-            _ = connection.client.session.deliver(PublishPacket(topic: topic.topicName, payload: ByteBuffer(string: payload.jsonString), qos: .atMostOnce))
+    }
+
+    /// Ends a pending call with an error, if it is still pending.
+    private func finishCall(_ requestId: String, throwing error: any Error) {
+        methodCalls.withLock { $0.removeValue(forKey: requestId) }?.continuation.resume(throwing: error)
+    }
+
+    /// Fails the calls still waiting on a client that went away: it cannot answer any more.
+    private func failCalls(of identity: ClientIdentity) {
+        let abandoned = methodCalls.withLock { calls -> [PendingCall] in
+            let matching = calls.filter { $0.value.identity == identity }
+            for key in matching.keys { calls[key] = nil }
+            return Array(matching.values)
+        }
+        for call in abandoned {
+            call.continuation.resume(throwing: HubError(.deviceNotOnline, "\(identity.clientID) disconnected before answering the method call"))
         }
     }
 
