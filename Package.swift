@@ -197,6 +197,8 @@ let package = Package(
             dependencies: [
                 "HubEmulator", "MQTTServer", "MQTTClient", "MQTTTransport", "MQTTTestSupport", "IoTHubProtocol", "MQTTProtocol",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ] + nio,
             path: "Tests/DeviceGatewayTests",
             swiftSettings: strict

@@ -7,10 +7,10 @@ import MQTTTestSupport
 import Testing
 
 /// Runs `body` with a gateway on a fresh registry file, then stops the server and removes the file.
-func withHarness(_ body: (GatewayHarness) async throws -> Void) async throws {
+func withHarness(trustingTestCA: Bool = false, _ body: (GatewayHarness) async throws -> Void) async throws {
     let file = try RegistryFile()
     defer { file.remove() }
-    let hub = try await GatewayHarness.start(on: file)
+    let hub = try await GatewayHarness.start(on: file, trustingTestCA: trustingTestCA)
     do {
         try await body(hub)
     } catch {
@@ -148,6 +148,40 @@ struct AuthenticationTests {
             try await client.connect()
             #expect(await shows(hub, "cert-dev", .connected))
             await client.disconnect()
+        }
+    }
+
+    @Test("X.509 CA: a certificate chaining to a trusted CA with the device id as common name connects; other names and chains are refused")
+    func certificateAuthority() async throws {
+        try await withHarness(trustingTestCA: true) { hub in
+            for deviceId in ["client1", "other-dev", "rogue"] {
+                _ = try await hub.registry.createOrUpdateDevice(DeviceIdentity(deviceId: deviceId, authentication: .certificateAuthority), ifMatch: nil)
+            }
+            // client1.pem: CN=client1, issued by the test CA.
+            let good = try hub.client(
+                clientID: "client1", username: sdkUsername(clientID: "client1"), password: nil, certificate: (hub.pki.clientPEM, hub.pki.clientKey))
+            try await good.connect()
+            #expect(await shows(hub, "client1", .connected))
+            await good.disconnect()
+
+            let wrongName = try hub.client(
+                clientID: "other-dev", username: sdkUsername(clientID: "other-dev"), password: nil, certificate: (hub.pki.clientPEM, hub.pki.clientKey))
+            #expect(await refusal(of: wrongName) == .notAuthorized)
+
+            // rogue.pem: CN=rogue, self-signed, so it chains to no trusted CA.
+            let untrusted = try hub.client(
+                clientID: "rogue", username: sdkUsername(clientID: "rogue"), password: nil, certificate: (hub.pki.roguePEM, hub.pki.rogueKey))
+            #expect(await refusal(of: untrusted) == .notAuthorized)
+        }
+    }
+
+    @Test("X.509 CA: without a trusted CA, CA-authenticated devices are refused")
+    func certificateAuthorityWithoutTrust() async throws {
+        try await withHarness { hub in
+            _ = try await hub.registry.createOrUpdateDevice(DeviceIdentity(deviceId: "client1", authentication: .certificateAuthority), ifMatch: nil)
+            let client = try hub.client(
+                clientID: "client1", username: sdkUsername(clientID: "client1"), password: nil, certificate: (hub.pki.clientPEM, hub.pki.clientKey))
+            #expect(await refusal(of: client) == .notAuthorized)
         }
     }
 

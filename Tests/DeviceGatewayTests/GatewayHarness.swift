@@ -10,8 +10,10 @@ import MQTTTransport
 import NIOCore
 import NIOPosix
 import NIOSSL
+import SwiftASN1
 import Synchronization
 import Testing
+import X509
 
 /// The hub host name the gateway accepts in SAS audiences and the devices put in their user names.
 let hubHostName = "testhub.local"
@@ -58,10 +60,11 @@ final class GatewayHarness: Sendable {
         self.pki = pki
     }
 
-    static func start(on file: RegistryFile) async throws -> GatewayHarness {
+    static func start(on file: RegistryFile, trustingTestCA: Bool = false) async throws -> GatewayHarness {
         let pki = try TestPKI.shared()
         let registry = try file.open()
-        let gateway = DeviceGateway(registry: registry, hostNames: [hubHostName], logger: makeTestLogger(label: "gateway"))
+        let trustedCAs = trustingTestCA ? [try Certificate(pemEncoded: String(contentsOfFile: pki.caPEM, encoding: .utf8))] : []
+        let gateway = DeviceGateway(registry: registry, hostNames: [hubHostName], logger: makeTestLogger(label: "gateway"), trustedCAs: trustedCAs)
         let tls = try MQTTTLSConfiguration.server(
             certificateChainPEMFile: pki.serverChainPEM, privateKeyPEMFile: pki.serverKey, clientCertificates: .optional)
         let server = try MQTTServer(

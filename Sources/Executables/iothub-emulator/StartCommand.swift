@@ -25,6 +25,9 @@ struct StartCommand: AsyncParsableCommand {
     @Option(help: "Service HTTPS port (IoT Hub: 443).")
     var httpsPort = 443
 
+    @Option(help: "A PEM file of CA certificates for devices using X.509 CA authentication (repeatable).")
+    var deviceCa: [String] = []
+
     @Flag(help: "Create a demo edge device and a demo device (when missing) and print how to connect.")
     var demo = false
 
@@ -34,7 +37,7 @@ struct StartCommand: AsyncParsableCommand {
     func run() async throws {
         SyslogPrefixLogHandler.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
         let logger = Logger(label: "iothub-emulator")
-        let configuration = HubEmulatorConfiguration(dataDirectory: dataDir, hostName: hostname, bindHost: bind, mqttPort: mqttPort, httpsPort: httpsPort)
+        let configuration = HubEmulatorConfiguration(dataDirectory: dataDir, hostName: hostname, bindHost: bind, mqttPort: mqttPort, httpsPort: httpsPort, deviceCAFiles: deviceCa)
         let demo = self.demo
         let dataDir = self.dataDir
         let server = try HubEmulatorServer(configuration: configuration, logger: logger) { endpoints in

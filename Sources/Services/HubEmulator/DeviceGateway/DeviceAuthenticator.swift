@@ -5,16 +5,21 @@ import Logging
 import MQTTProtocol
 import MQTTServer
 import NIOSSL
+import SwiftASN1
+import X509
 
 /// Checks a device's or module's CONNECT the way IoT Hub does: the client id names the identity, the user name is
 /// `{host}/{clientId}/?api-version=…`, and the password is a SAS token for that identity signed with its primary or
 /// secondary key, not expired; or, with no password, a client certificate whose SHA-1 or SHA-256 thumbprint is
-/// registered for a self-signed identity. Disabled and unknown identities are refused (CONNACK 5).
+/// registered for a self-signed identity, or a certificate chain that validates to one of `trustedCAs` with the
+/// device id as its common name for a CA-authenticated device. Disabled and unknown identities are refused (CONNACK 5).
 struct DeviceAuthenticator: Sendable {
     let registry: HubRegistry
     /// Host names a token's audience may name (the hub's, plus aliases such as `localhost`).
     let hostNames: [String]
     let logger: Logger
+    /// CA certificates that CA-authenticated devices' chains must validate to (IoT Hub's verified CAs).
+    var trustedCAs: [Certificate] = []
     var now: @Sendable () -> Date = { Date() }
 
     func authenticate(_ request: MQTTConnectRequest) async -> MQTTAuthenticationResult<ClientIdentity> {
@@ -34,8 +39,8 @@ struct DeviceAuthenticator: Sendable {
         if let password = request.password, !password.isEmpty {
             return await authenticateToken(String(decoding: password, as: UTF8.self), identity: identity)
         }
-        if let certificate = request.peerCertificates.first {
-            return await authenticateCertificate(certificate, identity: identity)
+        if !request.peerCertificates.isEmpty {
+            return await authenticateCertificate(request.peerCertificates, identity: identity)
         }
         return refuse(identity, "neither a SAS token nor a client certificate was presented")
     }
@@ -72,12 +77,16 @@ struct DeviceAuthenticator: Sendable {
         return .accept(identity)
     }
 
-    private func authenticateCertificate(_ certificate: NIOSSLCertificate, identity: ClientIdentity) async -> MQTTAuthenticationResult<ClientIdentity> {
+    private func authenticateCertificate(_ chain: [NIOSSLCertificate], identity: ClientIdentity) async -> MQTTAuthenticationResult<ClientIdentity> {
+        let certificate = chain[0]
         guard let credentials = await credentials(of: identity, keysOf: identity) else {
             return refuse(identity, "\(identity.clientID) is not registered or is disabled")
         }
+        if credentials.type == .certificateAuthority {
+            return await authenticateChain(chain, identity: identity)
+        }
         guard credentials.type == .selfSigned else {
-            return refuse(identity, "\(identity.clientID) does not use X.509 self-signed authentication")
+            return refuse(identity, "\(identity.clientID) does not use X.509 authentication")
         }
         guard let der = try? certificate.toDERBytes() else {
             return refuse(identity, "the client certificate cannot be read")
@@ -94,6 +103,32 @@ struct DeviceAuthenticator: Sendable {
             return refuse(identity, "the client certificate's thumbprint is not registered for \(identity.clientID)")
         }
         return .accept(identity)
+    }
+
+    /// IoT Hub's CA authentication: the leaf's common name is the device id and the presented chain validates to a
+    /// trusted CA at the current time.
+    private func authenticateChain(_ chain: [NIOSSLCertificate], identity: ClientIdentity) async -> MQTTAuthenticationResult<ClientIdentity> {
+        guard identity.moduleId == nil else {
+            return refuse(identity, "CA authentication is for devices, not modules")
+        }
+        guard !trustedCAs.isEmpty else {
+            return refuse(identity, "no CA is trusted for device certificates; start the emulator with --device-ca")
+        }
+        guard let leaf = try? Certificate(derEncoded: chain[0].toDERBytes()) else {
+            return refuse(identity, "the client certificate cannot be read")
+        }
+        let commonName = leaf.subject.flatMap { $0 }.first { $0.type == .RDNAttributeType.commonName }.map { "\($0.value)" }
+        guard commonName == identity.deviceId else {
+            return refuse(identity, "the client certificate is for \(commonName ?? "no common name"), not \(identity.deviceId)")
+        }
+        let intermediates = chain.dropFirst().compactMap { try? Certificate(derEncoded: $0.toDERBytes()) }
+        var verifier = Verifier(rootCertificates: CertificateStore(trustedCAs)) { RFC5280Policy() }
+        switch await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates)) {
+        case .validCertificate:
+            return .accept(identity)
+        case .couldNotValidate(let failures):
+            return refuse(identity, "the client certificate chain does not validate to a trusted CA: \(failures.map { "\($0.policyFailureReason)" }.joined(separator: "; "))")
+        }
     }
 
     /// What the registry holds for authenticating `identity` with the keys of `keyOwner` (the identity itself, or

@@ -5,6 +5,7 @@ public import MQTTProtocol
 public import MQTTServer
 public import NIOCore
 import Synchronization
+public import X509
 
 /// IoT Hub's device-facing MQTT surface on top of ``MQTTServer``: authentication as IoT Hub checks it, telemetry
 /// stored with its properties, twin GET and reported patches, desired-property notifications, direct methods and
@@ -39,9 +40,10 @@ public final class DeviceGateway: MQTTServerDelegate {
     private let methodCalls = Mutex<[String: PendingCall]>([:])
 
     /// - Parameter hostNames: the names a SAS token's audience may carry (the hub's host name first).
-    public init(registry: HubRegistry, hostNames: [String], logger: Logger) {
+    /// - Parameter trustedCAs: CA certificates for devices using CA authentication.
+    public init(registry: HubRegistry, hostNames: [String], logger: Logger, trustedCAs: [Certificate] = []) {
         self.registry = registry
-        self.authenticator = DeviceAuthenticator(registry: registry, hostNames: hostNames, logger: logger)
+        self.authenticator = DeviceAuthenticator(registry: registry, hostNames: hostNames, logger: logger, trustedCAs: trustedCAs)
         self.logger = logger
     }
 

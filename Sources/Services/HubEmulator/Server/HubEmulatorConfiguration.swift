@@ -10,8 +10,18 @@ public struct HubEmulatorConfiguration: Sendable {
     public var mqttPort: Int
     /// Service REST API over HTTPS (IoT Hub's 443; 0 picks a free port).
     public var httpsPort: Int
+    /// PEM files of CA certificates that devices using X.509 CA authentication chain to (IoT Hub's verified CAs).
+    public var deviceCAFiles: [String]
 
-    public init(dataDirectory: String, hostName: String = "localhost", bindHost: String = "127.0.0.1", mqttPort: Int = 8883, httpsPort: Int = 443) {
+    public init(
+        dataDirectory: String,
+        hostName: String = "localhost",
+        bindHost: String = "127.0.0.1",
+        mqttPort: Int = 8883,
+        httpsPort: Int = 443,
+        deviceCAFiles: [String] = []
+    ) {
+        self.deviceCAFiles = deviceCAFiles
         self.dataDirectory = dataDirectory
         self.hostName = hostName
         self.bindHost = bindHost

@@ -7,6 +7,10 @@ import MQTTTransport
 import NIOCore
 import NIOSSL
 public import ServiceLifecycle
+import SwiftASN1
+import X509
+import SwiftASN1
+import X509
 
 /// A running IoT Hub emulator: the registry on disk, the device-facing MQTT gateway over TLS and the service REST
 /// API over HTTPS, sharing one CA that the emulator made on its first start.
@@ -36,7 +40,10 @@ public final class HubEmulatorServer: Service, Sendable {
         policies = try Self.loadPolicies(configuration.dataDirectory + "/policies.json")
         ownerPolicy = policies.first { $0.name == "iothubowner" } ?? policies[0]
         registry = try HubRegistry(path: configuration.dataDirectory + "/registry.sqlite", logger: logger)
-        gateway = DeviceGateway(registry: registry, hostNames: Self.hostNames(configuration.hostName), logger: logger)
+        let trustedCAs = try configuration.deviceCAFiles.flatMap { path in
+            try PEMDocument.parseMultiple(pemString: String(contentsOfFile: path, encoding: .utf8)).map { try Certificate(pemDocument: $0) }
+        }
+        gateway = DeviceGateway(registry: registry, hostNames: Self.hostNames(configuration.hostName), logger: logger, trustedCAs: trustedCAs)
     }
 
     /// The service connection string of `iothubowner`.
