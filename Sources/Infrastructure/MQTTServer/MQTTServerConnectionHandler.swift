@@ -16,7 +16,7 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
     typealias OutboundIn = MQTTPacket
     typealias OutboundOut = MQTTPacket
 
-    private enum State {
+    enum State {
         case awaitingConnect
         case authenticating
         case connected(MQTTConnectedClient<Delegate.Identity>)
@@ -33,13 +33,13 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
 
     private let delegate: Delegate
     private let sessions: MQTTSessionStore
-    private let configuration: MQTTServerConfiguration
-    private var logger: Logger
+    let configuration: MQTTServerConfiguration
+    var logger: Logger
     let connectionID: UInt64
     /// Filled by the TLS verification callback before any MQTT byte arrives.
     var peerCertificates: [NIOSSLCertificate] = []
 
-    private var state = State.awaitingConnect
+    var state = State.awaitingConnect
     private var context: ChannelHandlerContext?
     private var remoteAddress: SocketAddress?
     private var will: ConnectPacket.Will?
@@ -49,14 +49,14 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
     private var barrier = false
     private var pendingAcks: Deque<PendingAck> = []
     private var firstPendingSequence = 0
-    private var readPending = false
+    var readPending = false
     /// Inside a read batch, flushes wait for `channelReadComplete`: one syscall for many acknowledgements.
     private var inReadBatch = false
     private var flushPending = false
 
-    private var lastActivity = NIODeadline.now()
-    private var keepAliveTimeout: TimeAmount?
-    private var timer: Scheduled<Void>?
+    var lastActivity = NIODeadline.now()
+    var keepAliveTimeout: TimeAmount?
+    var timer: Scheduled<Void>?
 
     init(
         delegate: Delegate,
@@ -108,7 +108,7 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
 
     /// Closes the connection, first flushing what waits for the end of the read batch: acknowledgements of
     /// messages accepted before, say, a malformed packet or DISCONNECT in the same read must not be lost.
-    private func closeConnection(context: ChannelHandlerContext) {
+    func closeConnection(context: ChannelHandlerContext) {
         if flushPending {
             flushPending = false
             context.flush()
@@ -468,46 +468,6 @@ final class MQTTServerConnectionHandler<Delegate: MQTTServerDelegate>: ChannelDu
     private func protocolViolation(_ reason: String, context: ChannelHandlerContext) {
         logger.warning("closing connection: protocol violation: \(reason)")
         closeConnection(context: context)
-    }
-
-    // MARK: Timers
-
-    private func armConnectTimeout(context: ChannelHandlerContext) {
-        guard timer == nil, case .awaitingConnect = state else { return }
-        let timeout = configuration.connectTimeout
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
-            guard case .awaitingConnect = self.state else { return }
-            self.logger.info("closing connection: no CONNECT within \(timeout.nanoseconds / 1_000_000_000) s")
-            self.closeConnection(context: context)
-        }
-    }
-
-    private func armKeepAlive(seconds: UInt16, context: ChannelHandlerContext) {
-        var timeout: TimeAmount? = seconds == 0 ? nil : .milliseconds(Int64(seconds) * 1500)
-        if let maximum = configuration.maxKeepAlive {
-            timeout = min(timeout ?? maximum, maximum)
-        }
-        keepAliveTimeout = timeout
-        guard let timeout else { return }
-        scheduleKeepAliveCheck(at: lastActivity + timeout, context: context)
-    }
-
-    private func scheduleKeepAliveCheck(at deadline: NIODeadline, context: ChannelHandlerContext) {
-        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
-            guard case .connected = self.state, let timeout = self.keepAliveTimeout else { return }
-            let expiry = self.lastActivity + timeout
-            if expiry > .now() {
-                self.scheduleKeepAliveCheck(at: expiry, context: context)
-            } else if self.readPending {
-                // The server stopped reading this client (back-pressure): what it sent is still unread, so its
-                // silence proves nothing. The pause counts as activity.
-                self.lastActivity = .now()
-                self.scheduleKeepAliveCheck(at: self.lastActivity + timeout, context: context)
-            } else {
-                self.logger.info("closing connection: keep-alive expired (nothing received for \(timeout.nanoseconds / 1_000_000) ms)")
-                self.closeConnection(context: context)
-            }
-        }
     }
 }
 
