@@ -91,6 +91,19 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(
+            name: "UnixSocketHTTP",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Infrastructure/UnixSocketHTTP",
+            swiftSettings: strict
+        ),
+
         // MARK: Services layer.
         .target(
             name: "MQTTBroker",
@@ -201,6 +214,18 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ] + nio,
             path: "Tests/DeviceGatewayTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "UnixSocketHTTPTests",
+            dependencies: [
+                "UnixSocketHTTP", "MQTTTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/UnixSocketHTTPTests",
             swiftSettings: strict
         ),
         .testTarget(

@@ -6,5 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build --build-tests
+# One test PKI for the whole run, made before the tests (see Tests/Support/MQTTTestSupport/TestPKI.swift).
+TEST_PKI_DIR="$(mktemp -d)/pki"
+export TEST_PKI_DIR
+trap 'rm -rf "$(dirname "$TEST_PKI_DIR")"' EXIT
+bash scripts/make-test-pki.sh "$TEST_PKI_DIR" >/dev/null
 swift test --skip-build "$@"
 bash Tests/acceptance/run.sh

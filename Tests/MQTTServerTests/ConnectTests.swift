@@ -207,10 +207,11 @@ struct ConnectTests {
 
     @Test("no CONNECT within connectTimeout closes the connection")
     func connectTimeout() async throws {
-        try await withServer({ $0.connectTimeout = .milliseconds(300) }) { server in
+        // Timeouts in these tests leave a loaded 2-core machine seconds to send a CONNECT in time.
+        try await withServer({ $0.connectTimeout = .seconds(5) }) { server in
             let client = try await server.open()
             defer { client.close() }
-            #expect(await client.waitForClose(timeout: .seconds(10)))
+            #expect(await client.waitForClose(timeout: .seconds(20)))
             try await ensureServerStillServes(server)
         }
     }
@@ -218,22 +219,23 @@ struct ConnectTests {
     @Test("a partial CONNECT does not stop the connect timeout")
     func partialConnectTimesOut() async throws {
         // Long enough for a loaded CI machine to send the partial bytes before the timeout.
-        try await withServer({ $0.connectTimeout = .seconds(2) }) { server in
+        try await withServer({ $0.connectTimeout = .seconds(5) }) { server in
             let client = try await server.open()
             defer { client.close() }
             let bytes = MQTTPacket.connect(ConnectPacket(clientID: "slowloris")).bytes
-            try await client.sendRaw(Array(bytes.prefix(5)))
-            #expect(await client.waitForClose(timeout: .seconds(10)))
+            // On a starved machine the server may close before these bytes arrive: closing is what is asserted.
+            try? await client.sendRaw(Array(bytes.prefix(5)))
+            #expect(await client.waitForClose(timeout: .seconds(20)))
         }
     }
 
     @Test("the connect timeout does not close a client that connected in time")
     func connectTimeoutSparesConnectedClients() async throws {
         // Long enough for a loaded CI machine to connect in time; the wait then outlasts the timeout.
-        try await withServer({ $0.connectTimeout = .seconds(2) }) { server in
+        try await withServer({ $0.connectTimeout = .seconds(5) }) { server in
             let client = try await server.connect("quick")
             defer { client.close() }
-            try await Task.sleep(for: .seconds(3))
+            try await Task.sleep(for: .seconds(6))
             try await client.ping()
         }
     }
