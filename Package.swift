@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "MQTTServer",
             dependencies: [
-                "MQTTProtocol", "MQTTTransport",
+                "MQTTProtocol", "MQTTTransport", "ServerLifecycle",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -92,8 +92,18 @@ let package = Package(
         ),
 
         .target(
+            name: "ServerLifecycle",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Infrastructure/ServerLifecycle",
+            swiftSettings: strict
+        ),
+        .target(
             name: "UnixSocketHTTP",
             dependencies: [
+                "ServerLifecycle",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),

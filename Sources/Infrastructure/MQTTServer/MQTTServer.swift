@@ -4,6 +4,7 @@ import MQTTTransport
 public import NIOCore
 public import NIOPosix
 import NIOSSL
+import ServerLifecycle
 public import ServiceLifecycle
 import Synchronization
 
@@ -18,7 +19,7 @@ public final class MQTTServer<Delegate: MQTTServerDelegate>: Service, Sendable {
     private let group: any EventLoopGroup
     private let sessions: MQTTSessionStore
     private let sslContext: NIOSSLContext?
-    private let channel = Mutex<(any Channel)?>(nil)
+    private let listener = ListeningChannel()
     private let nextConnectionID = Atomic<UInt64>(1)
 
     public init(
@@ -62,7 +63,7 @@ public final class MQTTServer<Delegate: MQTTServerDelegate>: Service, Sendable {
                 }
             }
         let channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
-        self.channel.withLock { $0 = channel }
+        listener.set(channel)
         let address = channel.localAddress!
         logger.info("MQTT server listening on \(address) (\(configuration.tls == nil ? "plain TCP" : "TLS"))")
         return address
@@ -71,26 +72,13 @@ public final class MQTTServer<Delegate: MQTTServerDelegate>: Service, Sendable {
     /// Stops accepting connections and closes the listener. Open connections are closed by the event loop group's
     /// owner or when their clients leave.
     public func stop() async {
-        let channel = self.channel.withLock { channel in
-            defer { channel = nil }
-            return channel
-        }
-        try? await channel?.close()
+        await listener.close()
     }
 
     /// Runs until cancelled or until graceful shutdown is requested.
     public func run() async throws {
         try await start()
-        await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                let closed = self.channel.withLock { $0?.closeFuture }
-                try? await closed?.get()
-            } onCancel: {
-                Task { await self.stop() }
-            }
-        } onGracefulShutdown: {
-            Task { await self.stop() }
-        }
+        await listener.runUntilShutdown()
     }
 
     private func configureConnection(_ channel: any Channel, acceptAnyClientCertificate: Bool) throws {

@@ -7,6 +7,7 @@ public import Logging
 public import NIOCore
 import NIOHTTP1
 public import NIOPosix
+import ServerLifecycle
 public import ServiceLifecycle
 import Synchronization
 
@@ -21,7 +22,7 @@ public final class UnixSocketHTTPServer: Service, Sendable {
     private let logger: Logger
     private let group: any EventLoopGroup
     private let limiter: ConnectionLimiter
-    private let channel = Mutex<(any Channel)?>(nil)
+    private let listener = ListeningChannel()
 
     public init(
         configuration: UnixSocketHTTPServerConfiguration,
@@ -71,31 +72,18 @@ public final class UnixSocketHTTPServer: Service, Sendable {
             }
             logger.info("HTTP server listening on inherited fd \(descriptor)")
         }
-        self.channel.withLock { $0 = channel }
+        listener.set(channel)
     }
 
     /// Stops accepting connections and closes the listener; open connections finish on their own.
     public func stop() async {
-        let channel = self.channel.withLock { channel in
-            defer { channel = nil }
-            return channel
-        }
-        try? await channel?.close()
+        await listener.close()
     }
 
     /// Runs until cancelled or until graceful shutdown is requested.
     public func run() async throws {
         try await start()
-        await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                let closed = self.channel.withLock { $0?.closeFuture }
-                try? await closed?.get()
-            } onCancel: {
-                Task { await self.stop() }
-            }
-        } onGracefulShutdown: {
-            Task { await self.stop() }
-        }
+        await listener.runUntilShutdown()
     }
 
     private func configureConnection(_ channel: any Channel, peer: PeerCredentials) throws {
