@@ -282,18 +282,11 @@ public final class MQTTClient: Sendable {
             }
         }
         let codes = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[SubAckPacket.ReturnCode], any Error>) in
-            let sent: (any Channel, UInt16)? = state.withLock { state in
-                guard state.phase == .connected, let channel = state.channel else {
-                    continuation.resume(throwing: MQTTClientError(.notConnected, "not connected; subscribe after connect()"))
-                    return nil
-                }
-                let id = Self.allocatePacketID(&state)
-                state.subscribeWaiters[id] = continuation
-                return (channel, id)
-            }
-            if let (channel, id) = sent {
-                channel.writeAndFlush(MQTTPacket.subscribe(SubscribePacket(packetID: id, subscriptions: subscriptions)), promise: nil)
-            }
+            sendRequest(
+                { .subscribe(SubscribePacket(packetID: $0, subscriptions: subscriptions)) },
+                notConnected: { continuation.resume(throwing: MQTTClientError(.notConnected, "not connected; subscribe after connect()")) },
+                register: { state, id in state.subscribeWaiters[id] = continuation }
+            )
         }
         state.withLock { state in
             for (subscription, code) in zip(subscriptions, codes) {
@@ -314,19 +307,30 @@ public final class MQTTClient: Sendable {
     public func unsubscribe(_ filters: [String]) async throws {
         state.withLock { state in state.subscriptions.removeAll { filters.contains($0.filter) } }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let sent: (any Channel, UInt16)? = state.withLock { state in
-                guard state.phase == .connected, let channel = state.channel else {
-                    continuation.resume(throwing: MQTTClientError(.notConnected, "not connected"))
-                    return nil
-                }
-                let id = Self.allocatePacketID(&state)
-                state.unsubscribeWaiters[id] = continuation
-                return (channel, id)
-            }
-            if let (channel, id) = sent {
-                channel.writeAndFlush(MQTTPacket.unsubscribe(UnsubscribePacket(packetID: id, filters: filters)), promise: nil)
-            }
+            sendRequest(
+                { .unsubscribe(UnsubscribePacket(packetID: $0, filters: filters)) },
+                notConnected: { continuation.resume(throwing: MQTTClientError(.notConnected, "not connected")) },
+                register: { state, id in state.unsubscribeWaiters[id] = continuation }
+            )
         }
+    }
+
+    /// Sends a request that the server answers by packet id (SUBSCRIBE, UNSUBSCRIBE): allocates the id, lets
+    /// `register` record who waits for the answer, and writes the packet; calls `notConnected` instead when there is
+    /// no connection.
+    private func sendRequest(
+        _ packet: (UInt16) -> MQTTPacket,
+        notConnected: () -> Void,
+        register: (inout State, UInt16) -> Void
+    ) {
+        let sent: (any Channel, UInt16)? = state.withLock { state in
+            guard state.phase == .connected, let channel = state.channel else { return nil }
+            let id = Self.allocatePacketID(&state)
+            register(&state, id)
+            return (channel, id)
+        }
+        guard let (channel, id) = sent else { return notConnected() }
+        channel.writeAndFlush(packet(id), promise: nil)
     }
 
     // MARK: Inbound
