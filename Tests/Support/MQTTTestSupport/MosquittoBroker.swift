@@ -7,21 +7,34 @@ public final class MosquittoBroker: @unchecked Sendable {
     // @unchecked: `process` is only touched by the test that owns the broker, never concurrently.
     public let directory: URL
     public let pki: TestPKI
-    public let plainPort: Int
-    public let tlsPort: Int
-    public let passwordPort: Int
+    public private(set) var plainPort = 0
+    public private(set) var tlsPort = 0
+    public private(set) var passwordPort = 0
     private var process: ChildProcess?
 
     public init() async throws {
         pki = try TestPKI.shared()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("mosquitto-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        plainPort = try await freePort()
-        tlsPort = try await freePort()
-        passwordPort = try await freePort()
         let passwd = directory.appendingPathComponent("passwd").path
         let made = try await ChildProcess.run("mosquitto_passwd", ["-b", "-c", passwd, "alice", "s3cret"])
         guard made.status == 0 else { throw TestFailure("mosquitto_passwd failed: \(made.stderr)") }
+        // A port found free can be taken by a parallel test before mosquitto binds it: then pick again.
+        for attempt in 1...5 {
+            plainPort = try await freePort()
+            tlsPort = try await freePort()
+            passwordPort = try await freePort()
+            try writeConfiguration(passwordFile: passwd)
+            do {
+                try await start()
+                return
+            } catch let failure as TestFailure where failure.description.contains("Address already in use") && attempt < 5 {
+                continue
+            }
+        }
+    }
+
+    private func writeConfiguration(passwordFile passwd: String) throws {
         let config = """
             per_listener_settings true
             persistence false
@@ -41,7 +54,6 @@ public final class MosquittoBroker: @unchecked Sendable {
 
             """
         try config.write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
-        try await start()
     }
 
     /// Starts (or restarts) mosquitto on the same ports and waits until every listener accepts connections.
@@ -51,6 +63,7 @@ public final class MosquittoBroker: @unchecked Sendable {
         let ports = [plainPort, tlsPort, passwordPort]
         var ready = false
         for _ in 0..<200 {
+            guard process.isRunning else { break }
             var all = true
             for port in ports where !(await canConnect(port: port)) { all = false }
             if all {
