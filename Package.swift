@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // MARK: Protocol layer: pure values and parsers, no I/O.
@@ -111,6 +112,13 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Sources/Infrastructure/UnixSocketHTTP",
+            swiftSettings: strict
+        ),
+
+        .target(
+            name: "ConfigFiles",
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            path: "Sources/Infrastructure/ConfigFiles",
             swiftSettings: strict
         ),
 
@@ -236,6 +244,12 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/UnixSocketHTTPTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ConfigFilesTests",
+            dependencies: ["ConfigFiles"],
+            path: "Tests/ConfigFilesTests",
             swiftSettings: strict
         ),
         .testTarget(
