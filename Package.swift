@@ -57,6 +57,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(
+            name: "TOMLConfig",
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            path: "Sources/Protocol/TOMLConfig",
+            swiftSettings: strict
+        ),
+
         // MARK: Infrastructure layer: one I/O job each.
         .target(
             name: "MQTTTransport",
@@ -117,7 +124,7 @@ let package = Package(
 
         .target(
             name: "ConfigFiles",
-            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["TOMLConfig"],
             path: "Sources/Infrastructure/ConfigFiles",
             swiftSettings: strict
         ),
@@ -248,7 +255,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConfigFilesTests",
-            dependencies: ["ConfigFiles"],
+            dependencies: ["ConfigFiles", "TOMLConfig"],
             path: "Tests/ConfigFilesTests",
             swiftSettings: strict
         ),

@@ -1,4 +1,5 @@
 import ConfigFiles
+import TOMLConfig
 import Foundation
 import Testing
 

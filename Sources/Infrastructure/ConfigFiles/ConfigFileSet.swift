@@ -1,3 +1,5 @@
+public import TOMLConfig
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
