@@ -138,6 +138,20 @@ let package = Package(
         ),
 
         .target(
+            name: "CertService",
+            dependencies: [
+                "TOMLConfig", "UnixSocketHTTP",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Services/CertService",
+            swiftSettings: strict
+        ),
+
+        .target(
             name: "HubEmulator",
             dependencies: [
                 "IoTHubProtocol", "MQTTProtocol", "MQTTServer", "MQTTTransport",
@@ -257,6 +271,20 @@ let package = Package(
             name: "ConfigFilesTests",
             dependencies: ["ConfigFiles", "TOMLConfig"],
             path: "Tests/ConfigFilesTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CertServiceTests",
+            dependencies: [
+                "CertService", "TOMLConfig", "UnixSocketHTTP", "MQTTTestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/CertServiceTests",
             swiftSettings: strict
         ),
         .testTarget(

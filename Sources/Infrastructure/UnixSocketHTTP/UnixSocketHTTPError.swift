@@ -17,6 +17,8 @@ public struct UnixSocketHTTPError: Error, Sendable, CustomStringConvertible, Equ
         public static let connect = Code("connect")
         /// The connection closed before a complete response arrived.
         public static let connectionClosed = Code("connectionClosed")
+        /// An endpoint URI (`unix:///…`, `fd://…`, `http://…`) is malformed or not usable here.
+        public static let endpoint = Code("endpoint")
     }
 
     public let code: Code
