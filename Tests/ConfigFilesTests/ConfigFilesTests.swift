@@ -142,3 +142,44 @@ struct ConfigFilesTests {
         #expect(certs["local-ca"] == .string("file:///ca.pem"))
     }
 }
+
+@Suite("Config file watcher")
+struct ConfigFileWatcherTests {
+    @Test("a new drop-in, an edit and a removal are each reported once, after the files settle")
+    func reportsSettledChanges() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("watch-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/config.d", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "a = 1\n".write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
+        let watcher = ConfigFileWatcher(
+            files: ConfigFileSet(mainFile: dir + "/config.toml", directory: dir + "/config.d"),
+            interval: .milliseconds(50),
+            debounce: .milliseconds(300)
+        )
+        let (stream, continuation) = AsyncStream<[String]>.makeStream()
+        let task = Task { await watcher.run { continuation.yield(watcher.snapshot()) } }
+        defer { task.cancel() }
+        var changes = stream.makeAsyncIterator()
+
+        try await Task.sleep(for: .milliseconds(150))
+        // A burst of writes: one report.
+        try "[[principal]]\nuid = 1\n".write(toFile: dir + "/config.d/50-agent.toml", atomically: true, encoding: .utf8)
+        try await Task.sleep(for: .milliseconds(60))
+        try "[[principal]]\nuid = 2\n".write(toFile: dir + "/config.d/50-agent.toml", atomically: true, encoding: .utf8)
+        let first = await changes.next()
+        #expect(first?.contains { $0.hasPrefix(dir + "/config.d/50-agent.toml: ") && !$0.hasSuffix("absent") } == true)
+
+        try FileManager.default.removeItem(atPath: dir + "/config.d/50-agent.toml")
+        let second = await changes.next()
+        #expect(second?.count == 1)
+        // Nothing else happened: no third report within a few debounce periods.
+        let third = Task {
+            var iterator = changes
+            return await iterator.next()
+        }
+        try await Task.sleep(for: .seconds(1))
+        task.cancel()
+        continuation.finish()
+        #expect(await third.value == nil)
+    }
+}
