@@ -129,7 +129,33 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(
+            name: "AziotClients",
+            dependencies: [
+                "UnixSocketHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Infrastructure/AziotClients",
+            swiftSettings: strict
+        ),
+
         // MARK: Services layer.
+        .target(
+            name: "KeyService",
+            dependencies: [
+                "AziotClients", "UnixSocketHTTP", "TOMLConfig", "ConfigFiles",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Services/KeyService",
+            swiftSettings: strict
+        ),
+
         .target(
             name: "MQTTBroker",
             dependencies: ["MQTTProtocol", "MQTTServer", .product(name: "Logging", package: "swift-log")] + nio,
@@ -257,6 +283,18 @@ let package = Package(
             name: "ConfigFilesTests",
             dependencies: ["ConfigFiles", "TOMLConfig"],
             path: "Tests/ConfigFilesTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KeyServiceTests",
+            dependencies: [
+                "KeyService", "AziotClients", "UnixSocketHTTP", "TOMLConfig", "MQTTTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/KeyServiceTests",
             swiftSettings: strict
         ),
         .testTarget(
