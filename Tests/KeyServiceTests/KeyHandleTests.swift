@@ -112,4 +112,27 @@ struct KeyHandleTests {
         #expect(response.status == 204, "\(response.body)")
         #expect(!FileManager.default.fileExists(atPath: keyd.keyFile("root-only")))
     }
+
+    @Test("a handle built by hand in the reference's serde form (as keyd 1.x minted them) is accepted")
+    func externallyMintedHandle() async throws {
+        let keyd = try await KeydTestServer.start()
+        defer { Task { await keyd.stop() } }
+        let master = Data(repeating: 0x42, count: 32)
+        _ = try await keyd.client.importKey(id: "aziot_identityd_master_id", bytes: master, usage: [.derive, .sign])
+        let validationKey = SymmetricKey(data: try #require(FileManager.default.contents(atPath: keyd.keyFile("handle-validation-key"))))
+        func handle(_ payload: String) -> KeyHandle {
+            let sr = Data(payload.utf8)
+            let sig = Data(HMAC<SHA256>.authenticationCode(for: sr, using: validationKey))
+            return KeyHandle("sr=\(sr.base64EncodedString())&sig=\(sig.base64EncodedString())")
+        }
+        let nonce = Data(repeating: 1, count: 64).base64EncodedString()
+        let base = handle(#"{"key_id":{"Key":"aziot_identityd_master_id"},"nonce":"\#(nonce)"}"#)
+        let derived = handle(#"{"key_id":{"Derived":["\#(base.rawValue)",[109,111,100,49]]},"nonce":"\#(nonce)"}"#)
+        let exported = try await keyd.client.exportDerivedKey(derived)
+        #expect(exported == Data(HMAC<SHA256>.authenticationCode(for: Data("mod1".utf8), using: SymmetricKey(data: master))))
+        // A derived handle whose base is derived is refused when used, not only when created.
+        let nested = handle(#"{"key_id":{"Derived":["\#(derived.rawValue)",[1]]},"nonce":"\#(nonce)"}"#)
+        let error = await keyClientError { _ = try await keyd.client.exportDerivedKey(nested) }
+        #expect(error?.message == "parameter \"handle\" has an invalid value\ncaused by: nested derived keys are not supported, import the outer derived key first")
+    }
 }

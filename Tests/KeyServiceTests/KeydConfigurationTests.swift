@@ -1,5 +1,7 @@
+import ConfigFiles
 import Foundation
 import KeyService
+import UnixSocketHTTP
 import Logging
 import TOMLConfig
 import Testing
@@ -151,5 +153,33 @@ struct KeydConfigurationTests {
                 #expect(error.message.contains("PKCS#11 is not supported by this build"), "\(error.message)")
             }
         }
+    }
+
+    @Test("config.d drop-ins accumulate principals; the server settings carry endpoint and max_requests")
+    func dropInsAndServerSettings() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keyd-cfg-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/config.d", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+            max_requests = 3
+            [aziot_keys]
+            homedir_path = "/var/lib/aziot/keyd"
+            [endpoints]
+            aziot_keyd = "unix:///tmp/keyd-test.sock"
+            [[principal]]
+            uid = 5556
+            keys = ["aziot_identityd_master_id"]
+            """.write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
+        try "[[principal]]\nuid = 1000\nkeys = [\"module-*\"]\n".write(toFile: dir + "/config.d/50-agent.toml", atomically: true, encoding: .utf8)
+        let config = try KeydConfiguration.load(ConfigFileSet(mainFile: dir + "/config.toml", directory: dir + "/config.d"))
+        #expect(config.principals == [.init(uid: 5556, keys: ["aziot_identityd_master_id"]), .init(uid: 1000, keys: ["module-*"])])
+
+        let server = try config.serverConfiguration(environment: [:])
+        #expect(server.endpoint == .unixSocket(path: "/tmp/keyd-test.sock"))
+        #expect(server.maxConnectionsPerUID == 3)
+        #expect(server.socketMode == 0o660)
+        let defaulted = try KeydConfiguration(aziotKeys: .init(homedirPath: "/h")).serverConfiguration(environment: [:])
+        #expect(defaulted.endpoint == .unixSocket(path: "/run/aziot/keyd.sock"))
+        #expect(defaulted.maxConnectionsPerUID == 10)
     }
 }
