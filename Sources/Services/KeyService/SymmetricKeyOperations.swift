@@ -11,6 +11,14 @@ enum SymmetricKeyOperations {
     /// AES-256-GCM, always in format v2: `0x02 ‖ ciphertext ‖ tag(16)`.
     static func seal(key: [UInt8], iv: Data, aad: Data, plaintext: Data) throws(KeyServiceError) -> [UInt8] {
         let (symmetricKey, nonce) = try prepare(key: key, iv: iv)
+        guard let nonce else {
+            do {
+                let (ciphertext, tag) = try GCMWithShortIV.seal(key: symmetricKey, iv: Array(iv), aad: Array(aad), plaintext: Array(plaintext))
+                return [0x02] + ciphertext + tag
+            } catch {
+                throw .internalError("AES-GCM encryption failed: \(error)")
+            }
+        }
         do {
             let box = try AES.GCM.seal(plaintext, using: symmetricKey, nonce: nonce, authenticating: aad)
             return [0x02] + Array(box.ciphertext) + Array(box.tag)
@@ -37,6 +45,16 @@ enum SymmetricKeyOperations {
             throw .invalidParameter("ciphertext", "unknown version \(version)")
         }
         let (symmetricKey, nonce) = try prepare(key: key, iv: iv)
+        guard let nonce else {
+            let opened: [UInt8]?
+            do {
+                opened = try GCMWithShortIV.open(key: symmetricKey, iv: Array(iv), aad: Array(aad), ciphertext: Array(sealed), tag: Array(tag))
+            } catch {
+                throw .internalError("AES-GCM decryption failed: \(error)")
+            }
+            guard let opened else { throw Self.authenticationFailure }
+            return opened
+        }
         let box: AES.GCM.SealedBox
         do {
             box = try AES.GCM.SealedBox(nonce: nonce, ciphertext: sealed, tag: tag)
@@ -46,17 +64,22 @@ enum SymmetricKeyOperations {
         do {
             return Array(try AES.GCM.open(box, using: symmetricKey, authenticating: aad))
         } catch {
-            throw .invalidParameter("ciphertext", "decryption failed: the ciphertext, IV or AAD was altered, or another key encrypted it")
+            throw Self.authenticationFailure
         }
     }
 
-    private static func prepare(key: [UInt8], iv: Data) throws(KeyServiceError) -> (SymmetricKey, AES.GCM.Nonce) {
+    private static let authenticationFailure = KeyServiceError.invalidParameter(
+        "ciphertext", "decryption failed: the ciphertext, IV or AAD was altered, or another key encrypted it"
+    )
+
+    /// The key, and the nonce for `AES.GCM` (nil for an IV shorter than 12 bytes: ``GCMWithShortIV`` takes those).
+    private static func prepare(key: [UInt8], iv: Data) throws(KeyServiceError) -> (SymmetricKey, AES.GCM.Nonce?) {
         guard key.count == 32 else {
             throw .invalidParameter("handle", "the key is \(key.count) bytes long; AEAD (AES-256-GCM) needs a 32-byte key")
         }
-        guard iv.count >= 12, let nonce = try? AES.GCM.Nonce(data: iv) else {
-            throw .invalidParameter("iv", "AES-GCM needs an IV of at least 12 bytes, got \(iv.count)")
-        }
+        guard !iv.isEmpty else { throw .invalidParameter("iv", "AES-GCM needs a non-empty IV") }
+        if iv.count < 12 { return (SymmetricKey(data: key), nil) }
+        guard let nonce = try? AES.GCM.Nonce(data: iv) else { throw .invalidParameter("iv", "not usable as an AES-GCM nonce") }
         return (SymmetricKey(data: key), nonce)
     }
 }
