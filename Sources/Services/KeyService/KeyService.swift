@@ -8,6 +8,14 @@ public import Logging
 ///
 /// All state sits in this actor, so operations run one at a time, as keyd's global mutex makes them. Errors are
 /// ``KeyServiceError``s, shaped as keyd answers them.
+///
+/// Where it differs from the reference (same wire format and statuses otherwise):
+/// - only the filesystem backend: PKCS#11 settings make ``init(configuration:logger:)`` fail;
+/// - backend errors name their cause (`parameter "id" has an invalid value` / `caused by: not found`) where keyd
+///   says only `a parameter has an invalid value`;
+/// - a ciphertext that does not authenticate, a move whose source is missing and `/parameters` on a handle that is
+///   not a key pair's are `400`s (keyd: `500 internal error`);
+/// - key files are written atomically (temporary file, fsync, rename) with mode 0600, `keys/` is created 0700.
 public actor KeyService {
     /// The id of the symmetric key that signs handles, created on first use through the same store.
     public static let handleValidationKeyID = "handle-validation-key"
