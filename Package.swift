@@ -22,6 +22,7 @@ let package = Package(
     products: [
         .executable(name: "mqtt-broker", targets: ["mqtt-broker"]),
         .executable(name: "iothub-emulator", targets: ["iothub-emulator"]),
+        .executable(name: "aziotd", targets: ["aziotd"]),
         .library(name: "IoTHubProtocol", targets: ["IoTHubProtocol"]),
         .library(name: "MQTTServer", targets: ["MQTTServer"]),
         .library(name: "MQTTClient", targets: ["MQTTClient"]),
@@ -129,7 +130,37 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(
+            name: "AziotClients",
+            dependencies: [
+                "UnixSocketHTTP",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Infrastructure/AziotClients",
+            swiftSettings: strict
+        ),
+
         // MARK: Services layer.
+        .target(
+            name: "KeyService",
+            dependencies: [
+                "AziotClients", "UnixSocketHTTP", "TOMLConfig", "ConfigFiles",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Services/KeyService",
+            swiftSettings: strict
+        ),
+
         .target(
             name: "MQTTBroker",
             dependencies: ["MQTTProtocol", "MQTTServer", .product(name: "Logging", package: "swift-log")] + nio,
@@ -140,7 +171,7 @@ let package = Package(
         .target(
             name: "CertService",
             dependencies: [
-                "TOMLConfig", "UnixSocketHTTP",
+                "TOMLConfig", "UnixSocketHTTP", "AziotClients",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -181,6 +212,17 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ] + nio + [.product(name: "NIOHTTP1", package: "swift-nio")],
             path: "Sources/Executables/iothub-emulator",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "aziotd",
+            dependencies: [
+                "KeyService", "CertService", "AziotClients", "UnixSocketHTTP", "ConfigFiles", "TOMLConfig", "DaemonLogging",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Executables/aziotd",
             swiftSettings: strict
         ),
         .executableTarget(
@@ -285,6 +327,18 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/CertServiceTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KeyServiceTests",
+            dependencies: [
+                "KeyService", "AziotClients", "UnixSocketHTTP", "TOMLConfig", "MQTTTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/KeyServiceTests",
             swiftSettings: strict
         ),
         .testTarget(

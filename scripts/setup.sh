@@ -8,7 +8,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 APT_PACKAGES=(
-  mosquitto mosquitto-clients libmosquitto-dev   # reference broker, independent clients, load generator's library
+  curl mosquitto mosquitto-clients libmosquitto-dev   # reference broker, independent clients, load generator's library
   openssl ca-certificates                       # test PKI and certificate checks
   build-essential                               # builds ../shared/tools/mqttload
   iproute2 util-linux                           # network namespaces for the Python SDK tests (unshare, ip)

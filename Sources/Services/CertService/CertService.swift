@@ -1,4 +1,6 @@
+import AziotClients
 import Foundation
+import NIOHTTP1
 public import Logging
 import SwiftASN1
 public import X509
@@ -125,6 +127,9 @@ public actor CertService {
             return try await body()
         } catch let error as CertServiceError {
             throw error
+        } catch let error as KeyClientError where (400..<500).contains(error.status.code) {
+            // The key is missing or the handle is bad: the caller can act on that.
+            throw CertServiceError.invalidParameter("key", "keyd refused: \(error.message)")
         } catch {
             throw CertServiceError.keyService("keyd: \(error)")
         }
