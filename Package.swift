@@ -342,6 +342,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "AziotdTests",
+            dependencies: [
+                "AziotClients", "MQTTTestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            path: "Tests/AziotdTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "InteropTests",
             dependencies: [
                 "MQTTBroker", "MQTTServer", "MQTTClient", "MQTTProtocol", "MQTTTransport", "MQTTTestSupport",

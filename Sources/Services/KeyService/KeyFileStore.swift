@@ -98,9 +98,14 @@ struct KeyFileStore: Sendable {
 
     /// Creates `<homedir>/keys` (and the home directory itself, when missing), both 0700.
     private func createKeysDirectory() throws(KeyServiceError) {
-        let home = homeDirectory
-        if !home.isEmpty, mkdir(home, 0o700) != 0, errno != EEXIST {
-            throw .internalError("cannot create the key service's home directory \(home): \(Self.lastError())")
+        var missing: [String] = []
+        var directory = homeDirectory
+        while !directory.isEmpty, access(directory, F_OK) != 0 {
+            missing.insert(directory, at: 0)
+            directory = String(directory[..<(directory.lastIndex(of: "/") ?? directory.startIndex)])
+        }
+        for directory in missing where mkdir(directory, 0o700) != 0 && errno != EEXIST {
+            throw .internalError("cannot create the key service's home directory \(directory): \(Self.lastError())")
         }
         guard mkdir(keysDirectory, 0o700) == 0 || errno == EEXIST else {
             throw .internalError("cannot create the key directory \(keysDirectory): \(Self.lastError())")

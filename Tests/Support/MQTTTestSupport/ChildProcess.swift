@@ -32,10 +32,14 @@ public final class ChildProcess: @unchecked Sendable {
     private let stderrPath: String
     public let commandLine: String
 
-    /// Starts `name` (looked up on PATH, or a path) with `arguments`; `stdinFile` becomes its standard input.
-    public init(_ name: String, _ arguments: [String], stdinFile: String? = nil) throws {
+    /// Starts `name` (looked up on PATH, or a path) with `arguments`; `stdinFile` becomes its standard input;
+    /// `environment` entries are added to (or replace) the test process's environment.
+    public init(_ name: String, _ arguments: [String], stdinFile: String? = nil, environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: name.hasPrefix("/") ? name : try executablePath(name))
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         commandLine = ([name] + arguments).joined(separator: " ")
         if let stdinFile {
             guard let handle = FileHandle(forReadingAtPath: stdinFile) else { throw TestFailure("cannot read \(stdinFile)") }
@@ -123,8 +127,10 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Runs to completion (with a timeout) and returns status and output.
-    public static func run(_ name: String, _ arguments: [String], stdinFile: String? = nil, timeout: Duration = .seconds(30)) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let child = try ChildProcess(name, arguments, stdinFile: stdinFile)
+    public static func run(
+        _ name: String, _ arguments: [String], stdinFile: String? = nil, environment: [String: String] = [:], timeout: Duration = .seconds(30)
+    ) async throws -> (status: Int32, stdout: String, stderr: String) {
+        let child = try ChildProcess(name, arguments, stdinFile: stdinFile, environment: environment)
         defer { child.terminate() }
         let status = try await child.waitForExit(timeout: timeout)
         return (status, child.stdout, child.stderr)
