@@ -63,6 +63,12 @@ let package = Package(
             path: "Sources/Protocol/TOMLConfig",
             swiftSettings: strict
         ),
+        .target(
+            name: "AziotConfig",
+            dependencies: ["TOMLConfig", "IoTHubProtocol"],
+            path: "Sources/Protocol/AziotConfig",
+            swiftSettings: strict
+        ),
 
         // MARK: Infrastructure layer: one I/O job each.
         .target(
@@ -257,6 +263,13 @@ let package = Package(
             name: "ConfigFilesTests",
             dependencies: ["ConfigFiles", "TOMLConfig"],
             path: "Tests/ConfigFilesTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AziotConfigTests",
+            dependencies: ["AziotConfig", "TOMLConfig"],
+            path: "Tests/AziotConfigTests",
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(
