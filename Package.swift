@@ -176,6 +176,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "aziotctl",
+            dependencies: [
+                "AziotConfig", "ConfigFiles", "TOMLConfig", "UnixSocketHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Executables/aziotctl",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "mqtt-broker",
             dependencies: [
                 "MQTTBroker", "MQTTServer", "MQTTTransport", "DaemonLogging",
@@ -270,6 +281,17 @@ let package = Package(
             dependencies: ["AziotConfig", "TOMLConfig"],
             path: "Tests/AziotConfigTests",
             resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AziotctlTests",
+            dependencies: [
+                "MQTTTestSupport", "UnixSocketHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/AziotctlTests",
             swiftSettings: strict
         ),
         .testTarget(
