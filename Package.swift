@@ -286,7 +286,7 @@ let package = Package(
         .testTarget(
             name: "AziotctlTests",
             dependencies: [
-                "MQTTTestSupport", "UnixSocketHTTP",
+                "aziotctl", "AziotConfig", "TOMLConfig", "MQTTTestSupport", "UnixSocketHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

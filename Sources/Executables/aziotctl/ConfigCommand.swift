@@ -88,6 +88,8 @@ extension ConfigCommand {
                 try HostFiles.write(directory + "/00-super.toml", Array((Self.header(source: config) + output.toml(for: service)).utf8), mode: 0o600, owner: owner)
             }
 
+            for warning in PreloadedFileCheck.warnings(for: PreloadedFileCheck.references(in: output)) { Systemd.printError(warning) }
+
             print("Azure IoT Identity Service has been configured successfully!")
             print()
             print("Restarting service for configuration to take effect...")
