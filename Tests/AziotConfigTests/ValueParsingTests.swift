@@ -31,6 +31,9 @@ struct ValueParsingTests {
         ("file:///var/secrets/device-id.pem", "file:///var/secrets/device-id.pem"),
         ("file://localhost/etc/a b.pem", "file:///etc/a%20b.pem"),
         ("file:/etc/x.pem", "file:///etc/x.pem"),
+        ("file:x.pem", "file:///x.pem"),
+        ("https://example.org/a/..", "https://example.org/"),
+        ("https://example.org/a/.", "https://example.org/a/"),
         ("  https://example.org/est  ", "https://example.org/est"),
     ])
     func normalises(_ input: String, _ expected: String) throws {

@@ -118,7 +118,8 @@ public struct ConfigURL: Sendable, Hashable, CustomStringConvertible {
 
         // Path: resolve dot segments, percent-encode what may not appear literally.
         var segments: [String] = []
-        let rawSegments = remainder.isEmpty ? [] : remainder.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        let pathText = remainder.first == "/" ? remainder.dropFirst() : remainder
+        let rawSegments = pathText.isEmpty && remainder.isEmpty ? [] : pathText.split(separator: "/", omittingEmptySubsequences: false)
         for (index, raw) in rawSegments.enumerated() {
             let isLast = index == rawSegments.count - 1
             switch raw.lowercased() {
