@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "mqtt-broker", targets: ["mqtt-broker"]),
         .executable(name: "iothub-emulator", targets: ["iothub-emulator"]),
         .executable(name: "aziotd", targets: ["aziotd"]),
+        .executable(name: "aziotctl", targets: ["aziotctl"]),
         .library(name: "IoTHubProtocol", targets: ["IoTHubProtocol"]),
         .library(name: "MQTTServer", targets: ["MQTTServer"]),
         .library(name: "MQTTClient", targets: ["MQTTClient"]),
@@ -62,6 +63,13 @@ let package = Package(
             name: "TOMLConfig",
             dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
             path: "Sources/Protocol/TOMLConfig",
+            swiftSettings: strict
+        ),
+
+        .target(
+            name: "AziotConfig",
+            dependencies: ["TOMLConfig", "IoTHubProtocol"],
+            path: "Sources/Protocol/AziotConfig",
             swiftSettings: strict
         ),
 
@@ -226,6 +234,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "aziotctl",
+            dependencies: [
+                "AziotConfig", "ConfigFiles", "TOMLConfig", "UnixSocketHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Executables/aziotctl",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "mqtt-broker",
             dependencies: [
                 "MQTTBroker", "MQTTServer", "MQTTTransport", "DaemonLogging",
@@ -349,6 +368,24 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             path: "Tests/AziotdTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AziotConfigTests",
+            dependencies: ["AziotConfig", "TOMLConfig"],
+            path: "Tests/AziotConfigTests",
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AziotctlTests",
+            dependencies: [
+                "aziotctl", "AziotConfig", "TOMLConfig", "MQTTTestSupport", "UnixSocketHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/AziotctlTests",
             swiftSettings: strict
         ),
         .testTarget(

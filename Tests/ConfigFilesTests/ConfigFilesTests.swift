@@ -104,6 +104,13 @@ struct ConfigFilesTests {
         }
     }
 
+    @Test("an empty table that is read is not reported; an empty table nothing reads is")
+    func emptyTables() throws {
+        let reader = ConfigReader(try ConfigTable(toml: "[tpm]\n[stray]\n"))
+        #expect(try reader.table("tpm")?.table.isEmpty == true)
+        #expect(reader.unusedKeys() == ["stray"])
+    }
+
     @Test("a consumed section counts as read, with everything under it")
     func consumedSection() throws {
         let reader = ConfigReader(try ConfigTable(toml: "[aziot_keys]\na = \"1\"\n[x]\ny = { z = 1 }\n"))

@@ -78,6 +78,8 @@ public struct ConfigReader: Sendable {
     public func table(_ key: String) throws(ConfigError) -> ConfigReader? {
         guard let value = table[key] else { return nil }
         guard case .table(let sub) = value else { throw typeError(key, "a table", value) }
+        // An empty table has no keys to read; reading the table itself is what uses it.
+        if sub.isEmpty { tracker.markUsed(keyPath(key), value: value) }
         return ConfigReader(sub, path: keyPath(key), tracker: tracker)
     }
 

@@ -1,0 +1,30 @@
+import ArgumentParser
+
+/// `aziotctl`: configure and operate the identity service daemons (keyd, certd, identityd, tpmd).
+///
+/// Unlike the reference, which always exits 0, every failure exits non-zero (1), so scripts can test it.
+///
+/// Environment overrides (for tests and unprivileged runs; the daemons read the same `AZIOT_*_CONFIG_DIR`):
+/// - `AZIOT_KEYD_CONFIG_DIR`, `AZIOT_CERTD_CONFIG_DIR`, `AZIOT_IDENTITYD_CONFIG_DIR`, `AZIOT_TPMD_CONFIG_DIR`:
+///   where `config apply` writes each `00-super.toml` (default `/etc/aziot/<svc>/config.d`);
+/// - `AZIOT_SECRETS_DIR`: where the inline device key goes, as `<dir>/keyd/device-id` (default `/var/secrets/aziot`);
+/// - `AZIOT_CS_UID`, `AZIOT_ID_UID`: the uids of `aziotcs` and `aziotid` when those users do not exist;
+/// - `AZIOT_IDENTITYD_SOCKET`: identityd's socket for `system reprovision` (default `/run/aziot/identityd.sock`);
+/// - `AZIOTCTL_SYSTEMD_MARKER`: the directory whose existence means systemd runs the machine
+///   (default `/run/systemd/system`).
+@main
+struct AziotctlCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aziotctl",
+        abstract: "Configure and operate the Azure IoT Identity Service.",
+        version: "1.6.0",
+        subcommands: [ConfigCommand.self, SystemCommand.self]
+    )
+}
+
+/// A failure explained to the user; printed as `Error: <message>` with exit status 1.
+struct CLIError: Error, CustomStringConvertible {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}

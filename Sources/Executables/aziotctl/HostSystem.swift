@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A user from the user database.
+struct SystemUser {
+    let name: String
+    let uid: UInt32
+    let gid: UInt32
+
+    /// The user named `name`, or nil when there is none.
+    static func named(_ name: String) -> SystemUser? {
+        guard let entry = getpwnam(name) else { return nil }
+        return SystemUser(name: name, uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
+    }
+
+    /// The user running this process.
+    static func current() -> SystemUser {
+        let uid = geteuid()
+        if let entry = getpwuid(uid) {
+            return SystemUser(name: String(cString: entry.pointee.pw_name), uid: uid, gid: entry.pointee.pw_gid)
+        }
+        return SystemUser(name: "\(uid)", uid: uid, gid: getegid())
+    }
+}
+
+/// The file operations `aziotctl` performs, with errors that name the path.
+enum HostFiles {
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    }
+
+    static func read(_ path: String) throws(CLIError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CLIError("could not read \(path): \(errorText())") }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw CLIError("could not read \(path): \(errorText())")
+            }
+            if count == 0 { return bytes }
+            bytes += chunk[0..<count]
+        }
+    }
+
+    /// Replaces `path` with `contents`: the old file is removed first (so its owner and mode do not carry
+    /// over), the new one is created with `mode` and, when `owner` is given, handed to that user.
+    static func write(_ path: String, _ contents: [UInt8], mode: mode_t, owner: SystemUser?) throws(CLIError) {
+        if unlink(path) != 0, errno != ENOENT { throw CLIError("could not remove the old \(path): \(errorText())") }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+        guard fd >= 0 else { throw CLIError("could not create \(path): \(errorText())") }
+        defer { close(fd) }
+        var offset = 0
+        while offset < contents.count {
+            let written = contents[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw CLIError("could not write \(path): \(errorText())")
+            }
+            offset += written
+        }
+        guard fchmod(fd, mode) == 0 else { throw CLIError("could not set permissions on \(path): \(errorText())") }
+        if let owner, fchown(fd, owner.uid, owner.gid) != 0 {
+            throw CLIError("could not give \(path) to user \(owner.name): \(errorText())")
+        }
+    }
+
+    /// Creates `path` and its missing parents. Parents it creates are 0755 (so service users can traverse
+    /// them); `path` itself gets `mode` and, when `owner` is given, that owner, whether it existed or not.
+    static func makeDirectory(_ path: String, mode: mode_t, owner: SystemUser?) throws(CLIError) {
+        var prefix = ""
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if isDirectory(prefix) { continue }
+            guard mkdir(prefix, 0o755) == 0 || errno == EEXIST else { throw CLIError("could not create the directory \(prefix): \(errorText())") }
+            guard chmod(prefix, 0o755) == 0 else { throw CLIError("could not set permissions on \(prefix): \(errorText())") }
+        }
+        guard chmod(path, mode) == 0 else { throw CLIError("could not set permissions on \(path): \(errorText())") }
+        if let owner, chown(path, owner.uid, owner.gid) != 0 {
+            throw CLIError("could not give \(path) to user \(owner.name): \(errorText())")
+        }
+    }
+
+    /// The machine's host name.
+    static func hostname() throws(CLIError) -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { throw CLIError("could not read the host name: \(errorText())") }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func errorText() -> String { String(cString: strerror(errno)) }
+}

@@ -1,0 +1,269 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import MQTTTestSupport
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import Testing
+import UnixSocketHTTP
+
+/// The `aziotctl` executable next to the test bundle (built by `swift build --build-tests`).
+private let aziotctl: String? = {
+    let candidates = [
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("aziotctl").path,
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/aziotctl").path,
+    ]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+}()
+
+/// A scratch directory standing in for `/etc/aziot` and `/var/secrets/aziot`, and the environment that points
+/// `aziotctl` at it (systemd deliberately absent).
+private struct Sandbox {
+    let root: String
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("aziotctl-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    }
+
+    func configDirectory(_ service: String) -> String { "\(root)/etc/\(service)/config.d" }
+    var secrets: String { "\(root)/secrets" }
+
+    var environment: [String: String] {
+        var environment = [
+            "AZIOT_SECRETS_DIR": secrets,
+            "AZIOT_CS_UID": "1002",
+            "AZIOT_ID_UID": "1003",
+            "AZIOTCTL_SYSTEMD_MARKER": "\(root)/no-systemd",
+        ]
+        for service in ["keyd", "certd", "identityd", "tpmd"] {
+            environment["AZIOT_\(service.uppercased())_CONFIG_DIR"] = configDirectory(service)
+        }
+        return environment
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = "\(root)/\(name)"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Runs aziotctl with the sandbox environment plus `extra`.
+    func run(_ arguments: [String], extra: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        guard let aziotctl else { throw TestFailure("aziotctl is not built next to the tests; build with `swift build --build-tests`") }
+        let assignments = environment.merging(extra) { $1 }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        return try await ChildProcess.run("/usr/bin/env", assignments + [aziotctl] + arguments, timeout: .seconds(60))
+    }
+
+    func mode(_ path: String) throws -> Int {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        return (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: root) }
+}
+
+@Suite("The aziotctl executable")
+struct AziotctlExecutableTests {
+    static let sasConfig = """
+        hostname = "edge-07"
+
+        [provisioning]
+        source = "manual"
+        iothub_hostname = "contoso-hub.azure-devices.net"
+        device_id = "edge-07"
+
+        [provisioning.authentication]
+        method = "sas"
+        device_id_pk = { value = "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY" }
+        """
+
+    @Test("config apply writes the four 00-super.toml files, the device key, modes 0600/0700, and says systemd is absent")
+    func apply() async throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let config = try sandbox.write("config.toml", Self.sasConfig)
+
+        let result = try await sandbox.run(["config", "apply", "-c", config])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let keyPath = "\(sandbox.secrets)/keyd/device-id"
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(Array(lines.prefix(4)) == [
+            "Note: Symmetric key will be written to \(keyPath)",
+            "Azure IoT Identity Service has been configured successfully!",
+            "",
+            "Restarting service for configuration to take effect...",
+        ])
+        #expect(result.stdout.contains("systemd is not running on this machine (\(sandbox.root)/no-systemd does not exist)"))
+        #expect(result.stdout.contains("aziot-identityd"))
+
+        #expect(FileManager.default.contents(atPath: keyPath) == Data("abcdefghijklmnopqrstuvwxyz123456".utf8))
+        #expect(try sandbox.mode(keyPath) == 0o600)
+        #expect(try sandbox.mode("\(sandbox.secrets)/keyd") == 0o700)
+
+        for service in ["keyd", "certd", "identityd", "tpmd"] {
+            let file = "\(sandbox.configDirectory(service))/00-super.toml"
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            #expect(text.hasPrefix("# This file is auto-generated by `aziotctl config apply`"), "\(file): \(text)")
+            #expect(try sandbox.mode(file) == 0o600)
+            #expect(try sandbox.mode(sandbox.configDirectory(service)) == 0o700)
+        }
+        let keyd = try String(contentsOfFile: "\(sandbox.configDirectory("keyd"))/00-super.toml", encoding: .utf8)
+        #expect(keyd.contains("device-id = \"file://\(keyPath)\"\n"))
+        #expect(keyd.contains("[[principal]]\nuid = 1003\nkeys = [\"aziot_identityd_master_id\", \"device-id\"]\n"))
+        let identityd = try String(contentsOfFile: "\(sandbox.configDirectory("identityd"))/00-super.toml", encoding: .utf8)
+        #expect(identityd.contains("hostname = \"edge-07\"\n"))
+        #expect(identityd.contains("[provisioning.authentication]\nmethod = \"sas\"\ndevice_id_pk = \"device-id\"\n"))
+
+        // A second run replaces the files (remove, then write) even when the old ones are read-only.
+        for service in ["keyd", "certd", "identityd", "tpmd"] {
+            try FileManager.default.setAttributes([.posixPermissions: 0o400], ofItemAtPath: "\(sandbox.configDirectory(service))/00-super.toml")
+        }
+        let again = try await sandbox.run(["config", "apply", "-c", config])
+        #expect(again.status == 0, "stderr: \(again.stderr)")
+        #expect(try sandbox.mode("\(sandbox.configDirectory("tpmd"))/00-super.toml") == 0o600)
+    }
+
+    @Test("config apply fails (non-zero) on an unknown key unless told to allow it, and on a missing file")
+    func applyErrors() async throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let config = try sandbox.write("config.toml", Self.sasConfig + "\n[agent]\nname = \"edgeAgent\"\n")
+        let refused = try await sandbox.run(["config", "apply", "-c", config])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("unknown configuration key: agent"), "stderr: \(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(sandbox.configDirectory("keyd"))/00-super.toml"))
+
+        let allowed = try await sandbox.run(["config", "apply", "-c", config, "--allow-unknown-keys"])
+        #expect(allowed.status == 0, "stderr: \(allowed.stderr)")
+        #expect(allowed.stderr.contains("Warning: unknown configuration key agent is ignored"))
+
+        let missing = try await sandbox.run(["config", "apply", "-c", "\(sandbox.root)/absent.toml"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("could not read \(sandbox.root)/absent.toml"))
+
+        let nested = try sandbox.write("nested.toml", """
+            local_gateway_hostname = "parent"
+            [provisioning]
+            source = "dps"
+            global_endpoint = "https://global.azure-devices-provisioning.net/"
+            id_scope = "0ne00A1B2C3"
+            [provisioning.attestation]
+            method = "tpm"
+            registration_id = "edge-07"
+            """)
+        let nestedResult = try await sandbox.run(["config", "apply", "-c", nested])
+        #expect(nestedResult.status != 0)
+        #expect(nestedResult.stderr.contains("DPS provisioning is not supported in nested mode"))
+    }
+
+    @Test("config apply names the missing service user and the variable that can stand in for it")
+    func applyWithoutServiceUser() async throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let config = try sandbox.write("config.toml", Self.sasConfig)
+        // `env -u` drops the uid override; the outcome then depends on whether this machine has the aziotcs user.
+        guard let aziotctl else { throw TestFailure("aziotctl is not built") }
+        let assignments = sandbox.environment.filter { $0.key != "AZIOT_CS_UID" }.map { "\($0.key)=\($0.value)" }
+        let result = try await ChildProcess.run("/usr/bin/env", ["-u", "AZIOT_CS_UID"] + assignments + [aziotctl, "config", "apply", "-c", config])
+        if getpwnam("aziotcs") == nil {
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("user aziotcs does not exist on this machine"))
+            #expect(result.stderr.contains("AZIOT_CS_UID"))
+        } else {
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+        }
+    }
+
+    @Test("config mp writes a manual-provisioning super-config and refuses to overwrite it without -f")
+    func mp() async throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let out = "\(sandbox.root)/config.toml"
+        let connectionString = "HostName=contoso-hub.azure-devices.net;DeviceId=edge-07;SharedAccessKey=YWJj"
+
+        let first = try await sandbox.run(["config", "mp", "-c", connectionString, "-o", out])
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        #expect(first.stdout.contains("The configuration has been written to \(out)"))
+        #expect(first.stdout.contains("sudo aziotctl config apply -c '\(out)'"))
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(text.contains("[provisioning]\nsource = \"manual\"\nconnection_string = \"\(connectionString)\"\n"))
+        #expect(try sandbox.mode(out) == 0o600)
+
+        let refused = try await sandbox.run(["config", "mp", "-c", "HostName=other;DeviceId=x;SharedAccessKey=YWJj", "-o", out])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("already exists"))
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == text)
+
+        let forced = try await sandbox.run(["config", "mp", "-c", "HostName=other;DeviceId=x;SharedAccessKey=YWJj", "-o", out, "-f"])
+        #expect(forced.status == 0, "stderr: \(forced.stderr)")
+        #expect(try String(contentsOfFile: out, encoding: .utf8).contains("HostName=other;DeviceId=x"))
+
+        // The written file is a valid super-config: apply accepts it.
+        let applied = try await sandbox.run(["config", "apply", "-c", out])
+        #expect(applied.status == 0, "stderr: \(applied.stderr)")
+
+        let invalid = try await sandbox.run(["config", "mp", "-c", "HostName=h;DeviceId=x", "-o", "\(sandbox.root)/other.toml"])
+        #expect(invalid.status != 0)
+        #expect(invalid.stderr.contains("invalid connection string: required parameter \"SharedAccessKey\" is missing"))
+    }
+
+    @Test("system commands without systemd fail with a message that says so", arguments: [["status"], ["restart"], ["stop"], ["logs"], ["set-log-level", "debug"]])
+    func systemWithoutSystemd(_ command: [String]) async throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let result = try await sandbox.run(["system"] + command)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("`aziotctl system \(command[0])` needs systemd"), "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("systemd is not running on this machine (\(sandbox.root)/no-systemd does not exist)"))
+    }
+
+    @Test("system set-log-level only takes the five levels")
+    func setLogLevelValidation() async throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let result = try await sandbox.run(["system", "set-log-level", "verbose"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("verbose"))
+    }
+
+    @Test("system reprovision posts {\"type\":\"aziot\"} to identityd and reports the outcome")
+    func reprovision() async throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let socket = "\(sandbox.root)/identityd.sock"
+        let seen = Mutex<[String]>([])
+        let fail = Mutex(false)
+        let router = HTTPRouter(routes: [
+            HTTPRoute(.POST, "/identities/device/reprovision", since: "2020-09-01") { request in
+                let body = String(buffer: request.body ?? ByteBuffer())
+                seen.withLock { $0.append("\(request.apiVersion?.rawValue ?? "") \(body)") }
+                if fail.withLock({ $0 }) { return .error(.notFound, message: "DPS client error") }
+                return .noContent
+            },
+        ])
+        let server = UnixSocketHTTPServer(
+            configuration: .init(endpoint: .unixSocket(path: socket)), router: router,
+            logger: Logger(label: "fake-identityd") { _ in SwiftLogNoOpLogHandler() })
+        try await server.start()
+
+        let succeeded = try await sandbox.run(["system", "reprovision"], extra: ["AZIOT_IDENTITYD_SOCKET": socket])
+        #expect(succeeded.status == 0, "stderr: \(succeeded.stderr)")
+        #expect(succeeded.stdout == "Successfully reprovisioned with IoT Hub.\n")
+        #expect(seen.withLock { $0 } == [#"2021-12-01 {"type":"aziot"}"#])
+
+        fail.withLock { $0 = true }
+        let failed = try await sandbox.run(["system", "reprovision"], extra: ["AZIOT_IDENTITYD_SOCKET": socket])
+        #expect(failed.status != 0)
+        #expect(failed.stderr.contains("Failed to reprovision: 404 DPS client error"), "stderr: \(failed.stderr)")
+        await server.stop()
+
+        let unreachable = try await sandbox.run(["system", "reprovision"], extra: ["AZIOT_IDENTITYD_SOCKET": "\(sandbox.root)/absent.sock"])
+        #expect(unreachable.status != 0)
+        #expect(unreachable.stderr.contains("Failed to reprovision"))
+    }
+}
