@@ -179,7 +179,7 @@ let package = Package(
         .target(
             name: "CertService",
             dependencies: [
-                "TOMLConfig", "UnixSocketHTTP", "AziotClients",
+                "TOMLConfig", "UnixSocketHTTP", "AziotClients", "AziotConfig",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -363,7 +363,9 @@ let package = Package(
         .testTarget(
             name: "AziotdTests",
             dependencies: [
-                "AziotClients", "MQTTTestSupport",
+                "AziotClients", "AziotConfig", "CertService", "MQTTTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
