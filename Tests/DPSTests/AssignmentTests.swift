@@ -55,14 +55,16 @@ struct AssignmentTests {
             let credentials = DeviceProvisioning.Credentials(authorization: try registrationToken("dev-1", key: fixedKey(1)))
             let first = try await provisioning.register(idScope: testIdScope, registrationId: "dev-1", body: [:], credentials: credentials)
             let firstState = try #require(try await registry.registrationState(registrationId: "dev-1"))
-            _ = try await registry.updateTwin(deviceId: "device-one", moduleId: nil, patch: ["properties": ["desired": ["mode": "changed"]]], ifMatch: "*")
+            _ = try await registry.updateTwin(
+                deviceId: "device-one", moduleId: nil, patch: ["properties": ["desired": ["mode": "changed"]]], ifMatch: "*")
             // The operator rotates the enrollment's keys; the device registers again with the new one.
             _ = try await registry.createOrUpdateEnrollment(
                 IndividualEnrollment(
                     registrationId: "dev-1", deviceId: "device-one", attestation: .symmetricKey(primaryKey: fixedKey(3), secondaryKey: fixedKey(4))),
                 ifMatch: nil)
             let second = try await provisioning.register(
-                idScope: testIdScope, registrationId: "dev-1", body: [:], credentials: .init(authorization: try registrationToken("dev-1", key: fixedKey(3))))
+                idScope: testIdScope, registrationId: "dev-1", body: [:],
+                credentials: .init(authorization: try registrationToken("dev-1", key: fixedKey(3))))
             #expect(second.operationId != first.operationId)
             let secondState = try #require(try await registry.registrationState(registrationId: "dev-1"))
             #expect(secondState.createdDateTimeUtc == firstState.createdDateTimeUtc)
@@ -109,9 +111,11 @@ struct AssignmentTests {
     func deleteEnrollment() async throws {
         try await withProvisioning { registry, provisioning in
             _ = try await registry.createOrUpdateEnrollment(
-                IndividualEnrollment(registrationId: "dev-1", attestation: .symmetricKey(primaryKey: fixedKey(1), secondaryKey: fixedKey(2))), ifMatch: nil)
+                IndividualEnrollment(registrationId: "dev-1", attestation: .symmetricKey(primaryKey: fixedKey(1), secondaryKey: fixedKey(2))),
+                ifMatch: nil)
             _ = try await provisioning.register(
-                idScope: testIdScope, registrationId: "dev-1", body: [:], credentials: .init(authorization: try registrationToken("dev-1", key: fixedKey(1))))
+                idScope: testIdScope, registrationId: "dev-1", body: [:],
+                credentials: .init(authorization: try registrationToken("dev-1", key: fixedKey(1))))
             try await registry.deleteEnrollment(registrationId: "dev-1", ifMatch: nil)
             #expect(try await registry.registrationState(registrationId: "dev-1") == nil)
             #expect(try await registry.device("dev-1").deviceId == "dev-1")
@@ -122,15 +126,18 @@ struct AssignmentTests {
     func badBodies() async throws {
         try await withProvisioning { registry, provisioning in
             _ = try await registry.createOrUpdateEnrollment(
-                IndividualEnrollment(registrationId: "dev-1", attestation: .symmetricKey(primaryKey: fixedKey(1), secondaryKey: fixedKey(2))), ifMatch: nil)
+                IndividualEnrollment(registrationId: "dev-1", attestation: .symmetricKey(primaryKey: fixedKey(1), secondaryKey: fixedKey(2))),
+                ifMatch: nil)
             let credentials = DeviceProvisioning.Credentials(authorization: try registrationToken("dev-1", key: fixedKey(1)))
             let other = await hubError {
-                _ = try await provisioning.register(idScope: testIdScope, registrationId: "dev-1", body: ["registrationId": "dev-2"], credentials: credentials)
+                _ = try await provisioning.register(
+                    idScope: testIdScope, registrationId: "dev-1", body: ["registrationId": "dev-2"], credentials: credentials)
             }
             #expect(other?.httpStatus == 400)
             let tpm = await hubError {
                 _ = try await provisioning.register(
-                    idScope: testIdScope, registrationId: "dev-1", body: ["registrationId": "dev-1", "tpm": ["endorsementKey": "AA=="]], credentials: credentials)
+                    idScope: testIdScope, registrationId: "dev-1", body: ["registrationId": "dev-1", "tpm": ["endorsementKey": "AA=="]],
+                    credentials: credentials)
             }
             #expect(tpm?.httpStatus == 400)
             #expect(await registry.devices(top: nil).isEmpty)

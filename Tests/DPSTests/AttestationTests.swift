@@ -25,7 +25,8 @@ struct AttestationTests {
     func individualKeys() async throws {
         try await withProvisioning { registry, provisioning in
             _ = try await registry.createOrUpdateEnrollment(
-                IndividualEnrollment(registrationId: "dev-1", attestation: .symmetricKey(primaryKey: fixedKey(1), secondaryKey: fixedKey(2))), ifMatch: nil)
+                IndividualEnrollment(registrationId: "dev-1", attestation: .symmetricKey(primaryKey: fixedKey(1), secondaryKey: fixedKey(2))),
+                ifMatch: nil)
             for key in [fixedKey(1), fixedKey(2)] {
                 let operation = try await provisioning.register(
                     idScope: testIdScope, registrationId: "dev-1", body: ["registrationId": "dev-1"],
@@ -46,9 +47,11 @@ struct AttestationTests {
             for groupKey in [primary, secondary] {
                 let deviceKey = try #require(GroupKeyDerivation.deviceKey(groupKey: groupKey, registrationId: "unit-42"))
                 _ = try await provisioning.register(
-                    idScope: testIdScope, registrationId: "unit-42", body: [:], credentials: .init(authorization: try registrationToken("unit-42", key: deviceKey)))
+                    idScope: testIdScope, registrationId: "unit-42", body: [:],
+                    credentials: .init(authorization: try registrationToken("unit-42", key: deviceKey)))
             }
-            await expectRefused(provisioning, "unit-42", .init(authorization: try registrationToken("unit-42", key: primary)), reason: "no individual enrollment")
+            await expectRefused(
+                provisioning, "unit-42", .init(authorization: try registrationToken("unit-42", key: primary)), reason: "no individual enrollment")
             // Another device's derived key does not sign for this one.
             let otherKey = try #require(GroupKeyDerivation.deviceKey(groupKey: primary, registrationId: "unit-43"))
             await expectRefused(provisioning, "unit-42", .init(authorization: try registrationToken("unit-42", key: otherKey)), reason: "derived key")
@@ -59,17 +62,20 @@ struct AttestationTests {
     func tokenRefusals() async throws {
         try await withProvisioning { registry, provisioning in
             _ = try await registry.createOrUpdateEnrollment(
-                IndividualEnrollment(registrationId: "dev-1", attestation: .symmetricKey(primaryKey: fixedKey(1), secondaryKey: fixedKey(2))), ifMatch: nil)
+                IndividualEnrollment(registrationId: "dev-1", attestation: .symmetricKey(primaryKey: fixedKey(1), secondaryKey: fixedKey(2))),
+                ifMatch: nil)
             let good = try registrationToken("dev-1", key: fixedKey(1))
             await expectRefused(provisioning, "dev-1", .init(authorization: good), scope: "0ne99999999", reason: "id scope")
             await expectRefused(
                 provisioning, "dev-1", .init(authorization: try registrationToken("dev-1", key: fixedKey(1), scope: "0ne99999999")), reason: "not '")
             await expectRefused(provisioning, "dev-1", .init(authorization: try registrationToken("dev-2", key: fixedKey(1))), reason: "not '")
-            await expectRefused(provisioning, "dev-1", .init(authorization: try registrationToken("dev-1", key: fixedKey(1), lifetime: -600)), reason: "expired")
+            await expectRefused(
+                provisioning, "dev-1", .init(authorization: try registrationToken("dev-1", key: fixedKey(1), lifetime: -600)), reason: "expired")
             await expectRefused(
                 provisioning, "dev-1", .init(authorization: try registrationToken("dev-1", key: fixedKey(1), keyName: "iothubowner")), reason: "skn")
             await expectRefused(provisioning, "dev-1", .init(authorization: "SharedAccessSignature nonsense"), reason: "SAS token refused")
-            await expectRefused(provisioning, "dev-9", .init(authorization: try registrationToken("dev-9", key: fixedKey(1))), reason: "no individual enrollment")
+            await expectRefused(
+                provisioning, "dev-9", .init(authorization: try registrationToken("dev-9", key: fixedKey(1))), reason: "no individual enrollment")
             await expectRefused(provisioning, "dev-1", .init(authorization: nil), reason: "neither a SAS token")
             // The audience is compared case-insensitively (identityd lower-cases it).
             _ = try await provisioning.register(
@@ -81,7 +87,8 @@ struct AttestationTests {
     @Test("a disabled individual enrollment or group is refused, and enabling it again admits the device")
     func disabled() async throws {
         try await withProvisioning { registry, provisioning in
-            var enrollment = IndividualEnrollment(registrationId: "dev-1", attestation: .symmetricKey(primaryKey: fixedKey(1), secondaryKey: fixedKey(2)))
+            var enrollment = IndividualEnrollment(
+                registrationId: "dev-1", attestation: .symmetricKey(primaryKey: fixedKey(1), secondaryKey: fixedKey(2)))
             enrollment.provisioningStatus = .disabled
             _ = try await registry.createOrUpdateEnrollment(enrollment, ifMatch: nil)
             let token = try registrationToken("dev-1", key: fixedKey(1))
@@ -102,9 +109,11 @@ struct AttestationTests {
     func individualPrecedence() async throws {
         try await withProvisioning { registry, provisioning in
             _ = try await registry.createOrUpdateEnrollmentGroup(
-                EnrollmentGroup(enrollmentGroupId: "fleet", attestation: .symmetricKey(primaryKey: fixedKey(5), secondaryKey: fixedKey(6))), ifMatch: nil)
+                EnrollmentGroup(enrollmentGroupId: "fleet", attestation: .symmetricKey(primaryKey: fixedKey(5), secondaryKey: fixedKey(6))),
+                ifMatch: nil)
             _ = try await registry.createOrUpdateEnrollment(
-                IndividualEnrollment(registrationId: "unit-1", attestation: .symmetricKey(primaryKey: fixedKey(1), secondaryKey: fixedKey(2))), ifMatch: nil)
+                IndividualEnrollment(registrationId: "unit-1", attestation: .symmetricKey(primaryKey: fixedKey(1), secondaryKey: fixedKey(2))),
+                ifMatch: nil)
             let derived = try #require(GroupKeyDerivation.deviceKey(groupKey: fixedKey(5), registrationId: "unit-1"))
             await expectRefused(provisioning, "unit-1", .init(authorization: try registrationToken("unit-1", key: derived)), reason: "signature")
         }
@@ -119,7 +128,8 @@ struct AttestationTests {
                 IndividualEnrollment(registrationId: "cam-7", attestation: .x509(primary: device.pem, secondary: nil)), ifMatch: nil)
             _ = try await provisioning.register(
                 idScope: testIdScope, registrationId: "cam-7", body: [:], credentials: .init(authorization: nil, certificates: [device.certificate]))
-            await expectRefused(provisioning, "cam-7", .init(authorization: nil, certificates: [impostor.certificate]), reason: "not one of the enrollment")
+            await expectRefused(
+                provisioning, "cam-7", .init(authorization: nil, certificates: [impostor.certificate]), reason: "not one of the enrollment")
             await expectRefused(provisioning, "cam-7", .init(authorization: try registrationToken("cam-7", key: fixedKey(1))), reason: "uses X.509")
             let other = try TestCertificate.device("cam-8")
             await expectRefused(provisioning, "cam-7", .init(authorization: nil, certificates: [other.certificate]), reason: "is for 'cam-8'")
@@ -157,9 +167,12 @@ struct AttestationTests {
     func operationsAndLookup() async throws {
         try await withProvisioning { registry, provisioning in
             _ = try await registry.createOrUpdateEnrollment(
-                IndividualEnrollment(registrationId: "dev-1", attestation: .symmetricKey(primaryKey: fixedKey(1), secondaryKey: fixedKey(2))), ifMatch: nil)
+                IndividualEnrollment(registrationId: "dev-1", attestation: .symmetricKey(primaryKey: fixedKey(1), secondaryKey: fixedKey(2))),
+                ifMatch: nil)
             let credentials = DeviceProvisioning.Credentials(authorization: try registrationToken("dev-1", key: fixedKey(1)))
-            let notYet = await hubError { _ = try await provisioning.registrationStatus(idScope: testIdScope, registrationId: "dev-1", credentials: credentials) }
+            let notYet = await hubError {
+                _ = try await provisioning.registrationStatus(idScope: testIdScope, registrationId: "dev-1", credentials: credentials)
+            }
             #expect(notYet?.code == .registrationNotFound)
             let first = try await provisioning.register(idScope: testIdScope, registrationId: "dev-1", body: [:], credentials: credentials)
             let second = try await provisioning.register(idScope: testIdScope, registrationId: "dev-1", body: [:], credentials: credentials)
@@ -169,7 +182,8 @@ struct AttestationTests {
             #expect(status.status == "assigned")
             #expect(status.registrationState?.deviceId == "dev-1")
             let stale = await hubError {
-                _ = try await provisioning.operationStatus(idScope: testIdScope, registrationId: "dev-1", operationId: first.operationId, credentials: credentials)
+                _ = try await provisioning.operationStatus(
+                    idScope: testIdScope, registrationId: "dev-1", operationId: first.operationId, credentials: credentials)
             }
             #expect(stale?.code == .operationNotFound)
             #expect(stale?.httpStatus == 404)

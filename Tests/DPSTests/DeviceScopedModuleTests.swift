@@ -15,7 +15,8 @@ struct DeviceScopedModuleTests {
     func ownModules() async throws {
         try await withEmulator { emulator in
             _ = try await emulator.server.registry.createOrUpdateDevice(
-                DeviceIdentity(deviceId: "edge-1", authentication: .sas(primaryKey: fixedKey(1), secondaryKey: fixedKey(2)), capabilities: .init(iotEdge: true)),
+                DeviceIdentity(
+                    deviceId: "edge-1", authentication: .sas(primaryKey: fixedKey(1), secondaryKey: fixedKey(2)), capabilities: .init(iotEdge: true)),
                 ifMatch: nil)
             // identityd lower-cases the audience before encoding it; the device id here is lower-case anyway.
             let auth = "Authorization: \(try await opensslToken(audience: "\(testHubName)/devices/edge-1", key: fixedKey(2)))"
@@ -49,7 +50,8 @@ struct DeviceScopedModuleTests {
             #expect(gone.status == 404)
             // A create of an existing module without If-Match is IoT Hub's 409.
             _ = try await emulator.curl("PUT", "/devices/edge-1/modules/m2?\(api)", headers: [auth], body: #"{"moduleId":"m2","deviceId":"edge-1"}"#)
-            let again = try await emulator.curl("PUT", "/devices/edge-1/modules/m2?\(api)", headers: [auth], body: #"{"moduleId":"m2","deviceId":"edge-1"}"#)
+            let again = try await emulator.curl(
+                "PUT", "/devices/edge-1/modules/m2?\(api)", headers: [auth], body: #"{"moduleId":"m2","deviceId":"edge-1"}"#)
             #expect(again.status == 409)
         }
     }
@@ -58,8 +60,10 @@ struct DeviceScopedModuleTests {
     func refusals() async throws {
         try await withEmulator { emulator in
             let registry = emulator.server.registry
-            _ = try await registry.createOrUpdateDevice(DeviceIdentity(deviceId: "edge-1", authentication: .sas(primaryKey: fixedKey(1), secondaryKey: fixedKey(2))), ifMatch: nil)
-            _ = try await registry.createOrUpdateDevice(DeviceIdentity(deviceId: "edge-2", authentication: .sas(primaryKey: fixedKey(3), secondaryKey: fixedKey(4))), ifMatch: nil)
+            _ = try await registry.createOrUpdateDevice(
+                DeviceIdentity(deviceId: "edge-1", authentication: .sas(primaryKey: fixedKey(1), secondaryKey: fixedKey(2))), ifMatch: nil)
+            _ = try await registry.createOrUpdateDevice(
+                DeviceIdentity(deviceId: "edge-2", authentication: .sas(primaryKey: fixedKey(3), secondaryKey: fixedKey(4))), ifMatch: nil)
             _ = try await registry.createOrUpdateModule(ModuleIdentity(moduleId: "m", deviceId: "edge-2"), ifMatch: nil)
             let auth = "Authorization: \(try await opensslToken(audience: "\(testHubName)/devices/edge-1", key: fixedKey(1)))"
             let refusedRequests: [(String, String, String?)] = [
@@ -86,7 +90,11 @@ struct DeviceScopedModuleTests {
             #expect(try await emulator.curl("GET", "/devices/edge-1/modules?\(api)", headers: [wrongKey]).status == 401)
             let otherHub = "Authorization: \(try await opensslToken(audience: "otherhub.local/devices/edge-1", key: fixedKey(1)))"
             #expect(try await emulator.curl("GET", "/devices/edge-1/modules?\(api)", headers: [otherHub]).status == 401)
-            _ = try await registry.createOrUpdateModule(ModuleIdentity(moduleId: "m", deviceId: "edge-1", authentication: .sas(primaryKey: fixedKey(5), secondaryKey: fixedKey(6))), ifMatch: nil)
+            let dpsAudience = "Authorization: \(try await opensslToken(audience: "\(testDPSHostName)/devices/edge-1", key: fixedKey(1)))"
+            #expect(try await emulator.curl("GET", "/devices/edge-1/modules?\(api)", headers: [dpsAudience]).status == 401)
+            _ = try await registry.createOrUpdateModule(
+                ModuleIdentity(moduleId: "m", deviceId: "edge-1", authentication: .sas(primaryKey: fixedKey(5), secondaryKey: fixedKey(6))),
+                ifMatch: nil)
             let moduleToken = "Authorization: \(try await opensslToken(audience: "\(testHubName)/devices/edge-1/modules/m", key: fixedKey(5)))"
             #expect(try await emulator.curl("GET", "/devices/edge-1/modules/m?\(api)", headers: [moduleToken]).status == 401)
             #expect(try await emulator.curl("GET", "/devices/edge-1/modules?\(api)").status == 401)
@@ -109,11 +117,14 @@ struct DeviceScopedModuleTests {
             let registry = emulator.server.registry
             let selfSigned = try TestCertificate.device("edge-thumb")
             _ = try await registry.createOrUpdateDevice(
-                DeviceIdentity(deviceId: "edge-thumb", authentication: .selfSigned(primaryThumbprint: selfSigned.sha256Thumbprint), capabilities: .init(iotEdge: true)),
+                DeviceIdentity(
+                    deviceId: "edge-thumb", authentication: .selfSigned(primaryThumbprint: selfSigned.sha256Thumbprint),
+                    capabilities: .init(iotEdge: true)),
                 ifMatch: nil)
             let thumbFiles = try selfSigned.write(to: scratch, name: "edge-thumb")
             let created = try await emulator.curl(
-                "PUT", "/devices/edge-thumb/modules/filter?\(api)", body: #"{"moduleId":"filter","deviceId":"edge-thumb"}"#, clientCertificate: thumbFiles)
+                "PUT", "/devices/edge-thumb/modules/filter?\(api)", body: #"{"moduleId":"filter","deviceId":"edge-thumb"}"#,
+                clientCertificate: thumbFiles)
             #expect(created.status == 200, "\(created)")
             #expect(try await emulator.curl("GET", "/devices/edge-thumb/modules?\(api)", clientCertificate: thumbFiles).status == 200)
             #expect(try await emulator.curl("GET", "/devices/edge-thumb?\(api)", clientCertificate: thumbFiles).status == 401)

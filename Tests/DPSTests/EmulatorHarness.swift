@@ -88,7 +88,8 @@ final class EmulatorHarness: Sendable {
         if let clientCertificate { arguments += ["--cert", clientCertificate.certificate, "--key", clientCertificate.key] }
         arguments.append("https://\(host):\(httpsPort)\(path)")
         let result = try await ChildProcess.run("curl", arguments, timeout: .seconds(60))
-        guard result.status == 0, let newline = result.stdout.lastIndex(of: "\n"), let status = Int(result.stdout[result.stdout.index(after: newline)...])
+        guard result.status == 0, let newline = result.stdout.lastIndex(of: "\n"),
+            let status = Int(result.stdout[result.stdout.index(after: newline)...])
         else {
             throw TestFailure("curl \(method) \(path) failed (\(result.status)): \(result.stderr) \(result.stdout)")
         }
@@ -121,7 +122,8 @@ func opensslToken(audience: String, key: String, keyName: String? = nil, lifetim
     let resource = audience.addingPercentEncoding(withAllowedCharacters: unreserved) ?? audience
     let expiry = Int(Date().timeIntervalSince1970) + lifetime
     let signature = try await opensslHMAC(key: key, message: "\(resource)\n\(expiry)")
-    var token = "SharedAccessSignature sr=\(resource)&sig=\(signature.addingPercentEncoding(withAllowedCharacters: unreserved) ?? signature)&se=\(expiry)"
+    var token =
+        "SharedAccessSignature sr=\(resource)&sig=\(signature.addingPercentEncoding(withAllowedCharacters: unreserved) ?? signature)&se=\(expiry)"
     if let keyName { token += "&skn=\(keyName)" }
     return token
 }

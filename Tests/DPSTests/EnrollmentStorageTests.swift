@@ -45,7 +45,8 @@ struct EnrollmentStorageTests {
             let x509 = try await registry.createOrUpdateEnrollment(
                 IndividualEnrollment(registrationId: "x509-dev", attestation: .x509(primary: device.pem, secondary: nil)), ifMatch: nil)
             let kept = try await registry.createOrUpdateEnrollment(
-                IndividualEnrollment(registrationId: "x509-dev", attestation: .x509(primary: nil, secondary: nil), capabilities: .init(iotEdge: true)),
+                IndividualEnrollment(
+                    registrationId: "x509-dev", attestation: .x509(primary: nil, secondary: nil), capabilities: .init(iotEdge: true)),
                 ifMatch: "*")
             #expect(kept.attestation == x509.attestation)
             #expect(kept.capabilities.iotEdge)
@@ -113,12 +114,14 @@ struct EnrollmentStorageTests {
         let fixture = try RegistryFixture()
         defer { fixture.remove() }
         let ca = try TestCertificate.authority("Fleet CA")
-        var group = EnrollmentGroup(enrollmentGroupId: "fleet", attestation: .x509(primary: ca.pem, secondary: nil), capabilities: .init(iotEdge: true))
+        var group = EnrollmentGroup(
+            enrollmentGroupId: "fleet", attestation: .x509(primary: ca.pem, secondary: nil), capabilities: .init(iotEdge: true))
         group.initialTwin = ["tags": ["site": "lab"], "properties": ["desired": ["interval": 5]]]
         do {
             let registry = try fixture.open()
             _ = try await registry.createOrUpdateEnrollment(
-                IndividualEnrollment(registrationId: "b-dev", attestation: .symmetricKey(primaryKey: fixedKey(2), secondaryKey: fixedKey(3))), ifMatch: nil)
+                IndividualEnrollment(registrationId: "b-dev", attestation: .symmetricKey(primaryKey: fixedKey(2), secondaryKey: fixedKey(3))),
+                ifMatch: nil)
             _ = try await registry.createOrUpdateEnrollment(
                 IndividualEnrollment(registrationId: "a-dev", attestation: .symmetricKey(primaryKey: nil, secondaryKey: nil)), ifMatch: nil)
             _ = try await registry.createOrUpdateEnrollmentGroup(group, ifMatch: nil)
@@ -127,7 +130,8 @@ struct EnrollmentStorageTests {
         }
         let reopened = try fixture.open()
         #expect(try await reopened.enrollments().map(\.registrationId) == ["b-dev", "a-dev"])
-        #expect(try await reopened.enrollment(registrationId: "b-dev").attestation == .symmetricKey(primaryKey: fixedKey(2), secondaryKey: fixedKey(3)))
+        #expect(
+            try await reopened.enrollment(registrationId: "b-dev").attestation == .symmetricKey(primaryKey: fixedKey(2), secondaryKey: fixedKey(3)))
         #expect(try await reopened.enrollmentGroups().map(\.enrollmentGroupId) == ["fleet", "keys"])
         #expect(try await reopened.enrollmentGroups(attestationType: "x509").map(\.enrollmentGroupId) == ["fleet"])
         let fleet = try await reopened.enrollmentGroup("FLEET")

@@ -15,7 +15,9 @@ struct ProvisioningHTTPTests {
             let owner = try emulator.ownerToken(host: testDPSHostName)
             let created = try await emulator.curl(
                 "PUT", "/enrollmentGroups/edge-fleet?\(api)", host: testDPSHostName, headers: ["Authorization: \(owner)"],
-                body: #"{"enrollmentGroupId":"edge-fleet","attestation":{"type":"symmetricKey"},"capabilities":{"iotEdge":true},"initialTwin":{"properties":{"desired":{"interval":5}}}}"#)
+                body:
+                    #"{"enrollmentGroupId":"edge-fleet","attestation":{"type":"symmetricKey"},"capabilities":{"iotEdge":true},"initialTwin":{"properties":{"desired":{"interval":5}}}}"#
+            )
             #expect(created.status == 200, "\(created)")
             let groupKey = try #require(created.json?["attestation"]?["symmetricKey"]?["primaryKey"]?.stringValue)
 
@@ -30,7 +32,8 @@ struct ProvisioningHTTPTests {
             let operationId = try #require(register.json?["operationId"]?.stringValue)
 
             let poll = try await emulator.curl(
-                "GET", "/\(testIdScope)/registrations/edge-01/operations/\(operationId)?\(api)", host: testDPSHostName, headers: ["Authorization: \(token)"])
+                "GET", "/\(testIdScope)/registrations/edge-01/operations/\(operationId)?\(api)", host: testDPSHostName,
+                headers: ["Authorization: \(token)"])
             #expect(poll.status == 200, "\(poll)")
             #expect(poll.json?["operationId"]?.stringValue == operationId)
             #expect(poll.json?["status"]?.stringValue == "assigned")
@@ -74,7 +77,8 @@ struct ProvisioningHTTPTests {
                 "PUT", "/enrollmentGroups/cameras?\(api)", host: testDPSHostName, headers: ["Authorization: \(try emulator.ownerToken())"],
                 body: group.jsonString)
             #expect(created.status == 200, "\(created)")
-            #expect(created.json?["attestation"]?["x509"]?["signingCertificates"]?["primary"]?["info"]?["subjectName"]?.stringValue == "CN=Fleet Root")
+            #expect(
+                created.json?["attestation"]?["x509"]?["signingCertificates"]?["primary"]?["info"]?["subjectName"]?.stringValue == "CN=Fleet Root")
 
             let register = try await emulator.curl(
                 "PUT", "/\(testIdScope)/registrations/cam-12/register?\(api)", host: testDPSHostName, body: #"{"registrationId":"cam-12"}"#,
@@ -99,7 +103,8 @@ struct ProvisioningHTTPTests {
     func refusals() async throws {
         try await withEmulator { emulator in
             _ = try await emulator.server.registry.createOrUpdateEnrollment(
-                IndividualEnrollment(registrationId: "dev-1", attestation: .symmetricKey(primaryKey: fixedKey(1), secondaryKey: fixedKey(2))), ifMatch: nil)
+                IndividualEnrollment(registrationId: "dev-1", attestation: .symmetricKey(primaryKey: fixedKey(1), secondaryKey: fixedKey(2))),
+                ifMatch: nil)
             let good = try await opensslToken(audience: "\(testIdScope)/registrations/dev-1", key: fixedKey(1), keyName: "registration")
             let bad = try await opensslToken(audience: "\(testIdScope)/registrations/dev-1", key: fixedKey(3), keyName: "registration")
 
@@ -127,7 +132,8 @@ struct ProvisioningHTTPTests {
                 "PUT", "/\(testIdScope)/registrations/dev-1/register", host: testDPSHostName, headers: ["Authorization: \(good)"], body: "{}")
             #expect(noVersion.status == 400)
             let malformed = try await emulator.curl(
-                "PUT", "/\(testIdScope)/registrations/dev-1/register?\(api)", host: testDPSHostName, headers: ["Authorization: \(good)"], body: "{not json")
+                "PUT", "/\(testIdScope)/registrations/dev-1/register?\(api)", host: testDPSHostName, headers: ["Authorization: \(good)"],
+                body: "{not json")
             #expect(malformed.status == 400)
             #expect(malformed.json?["errorCode"]?.intValue == 400_004)
             #expect(await emulator.server.registry.devices(top: nil).isEmpty)
@@ -138,7 +144,8 @@ struct ProvisioningHTTPTests {
     func enrollmentAPI() async throws {
         try await withEmulator { emulator in
             let auth = "Authorization: \(try emulator.ownerToken(host: testDPSHostName))"
-            let body = #"{"registrationId":"dev-1","deviceId":"device-one","attestation":{"type":"symmetricKey","symmetricKey":{"primaryKey":"\#(fixedKey(1))"}}}"#
+            let body =
+                #"{"registrationId":"dev-1","deviceId":"device-one","attestation":{"type":"symmetricKey","symmetricKey":{"primaryKey":"\#(fixedKey(1))"}}}"#
             let created = try await emulator.curl("PUT", "/enrollments/dev-1?\(api)", host: testDPSHostName, headers: [auth], body: body)
             #expect(created.status == 200, "\(created)")
             #expect(created.json?["attestation"]?["symmetricKey"]?["primaryKey"]?.stringValue == fixedKey(1))
@@ -148,7 +155,8 @@ struct ProvisioningHTTPTests {
 
             let read = try await emulator.curl("GET", "/enrollments/dev-1?\(api)", host: testDPSHostName, headers: [auth])
             #expect(read.json == created.json)
-            let stale = try await emulator.curl("PUT", "/enrollments/dev-1?\(api)", host: testDPSHostName, headers: [auth, "If-Match: \"stale\""], body: body)
+            let stale = try await emulator.curl(
+                "PUT", "/enrollments/dev-1?\(api)", host: testDPSHostName, headers: [auth, "If-Match: \"stale\""], body: body)
             #expect(stale.status == 412)
             let updated = try await emulator.curl(
                 "PUT", "/enrollments/dev-1?\(api)", host: testDPSHostName, headers: [auth, "If-Match: \(etag)"],
@@ -157,7 +165,8 @@ struct ProvisioningHTTPTests {
             #expect(updated.json?["provisioningStatus"]?.stringValue == "disabled")
             #expect(updated.json?["attestation"]?["symmetricKey"]?["primaryKey"]?.stringValue == fixedKey(1))
             let mismatch = try await emulator.curl(
-                "PUT", "/enrollments/dev-1?\(api)", host: testDPSHostName, headers: [auth], body: #"{"registrationId":"dev-2","attestation":{"type":"symmetricKey"}}"#)
+                "PUT", "/enrollments/dev-1?\(api)", host: testDPSHostName, headers: [auth],
+                body: #"{"registrationId":"dev-2","attestation":{"type":"symmetricKey"}}"#)
             #expect(mismatch.status == 400)
 
             let query = try await emulator.curl("POST", "/enrollments/query?\(api)", host: testDPSHostName, headers: [auth], body: #"{"query":"*"}"#)
@@ -165,7 +174,8 @@ struct ProvisioningHTTPTests {
             let anonymous = try await emulator.curl("GET", "/enrollments/dev-1?\(api)", host: testDPSHostName)
             #expect(anonymous.status == 401)
             let deviceToken = try await opensslToken(audience: "\(testHubName)/devices/dev-1", key: fixedKey(1))
-            let withDeviceToken = try await emulator.curl("GET", "/enrollments/dev-1?\(api)", host: testDPSHostName, headers: ["Authorization: \(deviceToken)"])
+            let withDeviceToken = try await emulator.curl(
+                "GET", "/enrollments/dev-1?\(api)", host: testDPSHostName, headers: ["Authorization: \(deviceToken)"])
             #expect(withDeviceToken.status == 401)
 
             let deleted = try await emulator.curl("DELETE", "/enrollments/dev-1?\(api)", host: testDPSHostName, headers: [auth])

@@ -64,7 +64,8 @@ func fixedKey(_ byte: UInt8) -> String {
 }
 
 /// A DPS registration token (`skn=registration`) for `registrationId`, signed with `key`, expiring in `lifetime` seconds.
-func registrationToken(_ registrationId: String, key: String, scope: String = testIdScope, lifetime: Int = 60, keyName: String? = "registration") throws
+func registrationToken(_ registrationId: String, key: String, scope: String = testIdScope, lifetime: Int = 60, keyName: String? = "registration")
+    throws
     -> String
 {
     let expiry = UInt64(Int(Date().timeIntervalSince1970) + lifetime)

@@ -52,7 +52,10 @@ struct EnrollmentOptions: ParsableArguments {
 
     /// `{"type":"symmetricKey",…}`, refusing certificate options.
     func symmetricKeyAttestation() -> JSONValue {
-        ["type": "symmetricKey", "symmetricKey": ["primaryKey": primaryKey.map { .string($0) } ?? .null, "secondaryKey": secondaryKey.map { .string($0) } ?? .null]]
+        [
+            "type": "symmetricKey",
+            "symmetricKey": ["primaryKey": primaryKey.map { .string($0) } ?? .null, "secondaryKey": secondaryKey.map { .string($0) } ?? .null],
+        ]
     }
 
     /// `{"type":"x509","x509":{member:{"primary":{"certificate":…},…}}}` from PEM files.
@@ -97,7 +100,8 @@ struct EnrollmentCommand: AsyncParsableCommand {
             if let deviceId { body["deviceId"] = .string(deviceId) }
             try await withClient(hub) { client in
                 emit(
-                    try await client.send(.PUT, "enrollments/\(PercentEncoding.encode(registrationId))", body: .object(body), apiVersion: DPSCommand.apiVersion),
+                    try await client.send(
+                        .PUT, "enrollments/\(PercentEncoding.encode(registrationId))", body: .object(body), apiVersion: DPSCommand.apiVersion),
                     hub.output)
             }
         }
@@ -108,7 +112,9 @@ struct EnrollmentCommand: AsyncParsableCommand {
         @Option var registrationId: String
         func run() async throws {
             try await withClient(hub) { client in
-                emit(try await client.send(.GET, "enrollments/\(PercentEncoding.encode(registrationId))", apiVersion: DPSCommand.apiVersion), hub.output)
+                emit(
+                    try await client.send(.GET, "enrollments/\(PercentEncoding.encode(registrationId))", apiVersion: DPSCommand.apiVersion),
+                    hub.output)
             }
         }
     }
@@ -131,9 +137,9 @@ struct EnrollmentCommand: AsyncParsableCommand {
                 if hub.output == .json { return emit(enrollments, .json) }
                 for enrollment in enrollments.arrayValue ?? [] {
                     let edge = enrollment["capabilities"]?["iotEdge"]?.boolValue == true ? " (edge)" : ""
-                    print(
-                        "\(enrollment["registrationId"]?.stringValue ?? "?")\(edge) \(enrollment["attestation"]?["type"]?.stringValue ?? "") \(enrollment["provisioningStatus"]?.stringValue ?? "")"
-                    )
+                    let id = enrollment["registrationId"]?.stringValue ?? "?"
+                    let attestation = enrollment["attestation"]?["type"]?.stringValue ?? ""
+                    print("\(id)\(edge) \(attestation) \(enrollment["provisioningStatus"]?.stringValue ?? "")")
                 }
             }
         }
@@ -182,7 +188,8 @@ struct EnrollmentGroupCommand: AsyncParsableCommand {
         @Option(name: [.customLong("group-id"), .customLong("enrollment-id")]) var groupId: String
         func run() async throws {
             try await withClient(hub) { client in
-                emit(try await client.send(.GET, "enrollmentGroups/\(PercentEncoding.encode(groupId))", apiVersion: DPSCommand.apiVersion), hub.output)
+                emit(
+                    try await client.send(.GET, "enrollmentGroups/\(PercentEncoding.encode(groupId))", apiVersion: DPSCommand.apiVersion), hub.output)
             }
         }
     }
@@ -205,9 +212,9 @@ struct EnrollmentGroupCommand: AsyncParsableCommand {
                 if hub.output == .json { return emit(groups, .json) }
                 for group in groups.arrayValue ?? [] {
                     let edge = group["capabilities"]?["iotEdge"]?.boolValue == true ? " (edge)" : ""
-                    print(
-                        "\(group["enrollmentGroupId"]?.stringValue ?? "?")\(edge) \(group["attestation"]?["type"]?.stringValue ?? "") \(group["provisioningStatus"]?.stringValue ?? "")"
-                    )
+                    let id = group["enrollmentGroupId"]?.stringValue ?? "?"
+                    let attestation = group["attestation"]?["type"]?.stringValue ?? ""
+                    print("\(id)\(edge) \(attestation) \(group["provisioningStatus"]?.stringValue ?? "")")
                 }
             }
         }

@@ -142,8 +142,18 @@ public struct DeviceProvisioning: Sendable {
 
     // MARK: Attestation
 
-    /// Finds the enrollment that `credentials` prove `registrationId` belongs to (see the type's documentation).
+    /// Finds the enrollment that `credentials` prove `registrationId` belongs to (see the type's documentation);
+    /// refusals are logged with their reason.
     func attest(idScope: String, registrationId: String, credentials: Credentials) async throws(HubError) -> Attestation {
+        do {
+            return try await findEnrollment(idScope: idScope, registrationId: registrationId, credentials: credentials)
+        } catch {
+            logger.info("DPS refused \(registrationId): \(error.message)")
+            throw error
+        }
+    }
+
+    private func findEnrollment(idScope: String, registrationId: String, credentials: Credentials) async throws(HubError) -> Attestation {
         guard idScope.lowercased() == self.idScope.lowercased() else {
             throw Self.unauthorized("the id scope '\(idScope)' is not this provisioning service's ('\(self.idScope)')")
         }

@@ -36,7 +36,9 @@ public enum EnrollmentAttestation: Sendable, Hashable {
         case "x509":
             let x509 = try fields.object("x509")
             if x509?.value("caReferences") != nil {
-                throw HubError(.argumentInvalid, "attestation.x509.caReferences are not supported by the emulator; give the CA certificate in \(certificatesMember)")
+                throw HubError(
+                    .argumentInvalid,
+                    "attestation.x509.caReferences are not supported by the emulator; give the CA certificate in \(certificatesMember)")
             }
             let certificates = try x509?.object(certificatesMember)
             let primary = try certificates?.object("primary")?.string("certificate")

@@ -137,7 +137,8 @@ extension HubRegistry {
                     try Row.fetchAll(db, sql: "SELECT enrollment_group_id, document FROM dps_enrollment_groups ORDER BY rowid")
                 }
             return try rows.map { row in
-                try RegistryStore.decode(row["document"], table: "dps_enrollment_groups", key: row["enrollment_group_id"], EnrollmentGroup.init(json:))
+                try RegistryStore.decode(
+                    row["document"], table: "dps_enrollment_groups", key: row["enrollment_group_id"], EnrollmentGroup.init(json:))
             }
         }
     }

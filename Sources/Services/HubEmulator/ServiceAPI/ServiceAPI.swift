@@ -36,7 +36,7 @@ public struct ServiceAPI: Sendable {
         self.provisioning = provisioning
         self.dpsHostName = dpsHostName
         self.authenticator = ServiceAuthenticator(
-            policies: policies, hostNames: hostNames + [dpsHostName], registry: registry, trustedCAs: trustedCAs)
+            policies: policies, hostNames: hostNames, dpsHostName: dpsHostName, registry: registry, trustedCAs: trustedCAs)
     }
 
     /// The routes: DPS's device registration API (attested per request), and everything else behind authentication.

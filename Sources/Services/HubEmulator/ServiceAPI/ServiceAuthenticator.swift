@@ -2,18 +2,10 @@ import Foundation
 import IoTHubProtocol
 import X509
 
-/// Who a service-API request comes from.
-enum ServiceCaller: Sendable, Equatable {
-    /// A client signing with a hub-level shared access policy (full rights).
-    case policy(String)
-    /// A device, limited to its own module identities (``DeviceScopedAccess``).
-    case device(String)
-}
-
 /// Checks a service request's credentials the way IoT Hub does.
 ///
 /// - `Authorization: SharedAccessSignature sr=…&sig=…&se=…&skn=…`: the policy named by `skn` exists, the token is
-///   for this hub (or the DPS host name, for the enrollment API), not expired, and signed with one of the policy's keys.
+///   for this hub (or `dpsHostName`, for the enrollment API), not expired, and signed with one of the policy's keys.
 /// - The same without `skn`, for `{hub}/devices/{deviceId}`: a device token, signed with the primary or secondary key
 ///   of that enabled SAS device, accepted only for the device's own module-identity routes.
 /// - No Authorization header on such a route: the device's TLS client certificate — its registered thumbprint
@@ -22,7 +14,10 @@ enum ServiceCaller: Sendable, Equatable {
 /// Every refusal is IoT Hub's 401 `IotHubUnauthorizedAccess`, with a message saying why.
 struct ServiceAuthenticator: Sendable {
     let policies: [SharedAccessPolicy]
+    /// The hub's host names (token audiences).
     let hostNames: [String]
+    /// DPS's host name, also accepted in policy tokens (the enrollment API's audience).
+    var dpsHostName: String?
     let registry: HubRegistry
     /// CA certificates for CA-authenticated devices (besides those of X.509 enrollment groups).
     var trustedCAs: [Certificate] = []
@@ -60,8 +55,9 @@ struct ServiceAuthenticator: Sendable {
         }
         let resource = (try? PercentEncoding.decode(token.resource)) ?? token.resource
         let host = resource.split(separator: "/").first.map(String.init) ?? resource
-        guard hostNames.contains(where: { $0.caseInsensitiveCompare(host) == .orderedSame }) else {
-            throw Self.refuse("the token is for \(host), not for this hub (\(hostNames.joined(separator: ", ")))")
+        let audiences = hostNames + (dpsHostName.map { [$0] } ?? [])
+        guard audiences.contains(where: { $0.caseInsensitiveCompare(host) == .orderedSame }) else {
+            throw Self.refuse("the token is for \(host), not for this hub (\(audiences.joined(separator: ", ")))")
         }
         do {
             try token.verifySignature(keys: [policy.primaryKey, policy.secondaryKey])
