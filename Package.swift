@@ -317,6 +317,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "DPSTests",
+            dependencies: [
+                "HubEmulator", "IoTHubProtocol", "MQTTTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/DPSTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "UnixSocketHTTPTests",
             dependencies: [
                 "UnixSocketHTTP", "MQTTTestSupport",

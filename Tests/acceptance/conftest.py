@@ -15,6 +15,7 @@ import time
 import pytest
 
 HUB = os.environ.get("IOTHUB_EMULATOR_HOSTNAME", "testhub.azure-devices.net")
+DPS = os.environ.get("IOTHUB_EMULATOR_DPS_HOSTNAME", "global.azure-devices-provisioning.net")
 BINARY = os.environ["IOTHUB_EMULATOR_BIN"]
 
 
@@ -39,7 +40,7 @@ class Emulator:
     def start(self):
         log = open(self.log_path, "a")
         self.process = subprocess.Popen(
-            [BINARY, "start", "--data-dir", self.data_dir, "--hostname", HUB, "--mqtt-port", "8883", "--https-port", "443"],
+            [BINARY, "start", "--data-dir", self.data_dir, "--hostname", HUB, "--dps-hostname", DPS, "--mqtt-port", "8883", "--https-port", "443"],
             stdout=log, stderr=subprocess.STDOUT,
         )
         deadline = time.time() + 30

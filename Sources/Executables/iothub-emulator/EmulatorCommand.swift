@@ -11,7 +11,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         abstract: "A local Azure IoT Hub: device MQTT over TLS, the service REST API, a persisted registry.",
         subcommands: [
             StartCommand.self, DeviceIdentityCommand.self, ModuleIdentityCommand.self, TwinCommand.self,
-            InvokeMethodCommand.self, EdgeCommand.self, MonitorEventsCommand.self, C2DCommand.self,
+            InvokeMethodCommand.self, EdgeCommand.self, MonitorEventsCommand.self, C2DCommand.self, DPSCommand.self,
         ]
     )
 }

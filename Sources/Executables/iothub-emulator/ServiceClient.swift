@@ -42,9 +42,12 @@ struct ServiceClient {
     /// Sends a request; returns the JSON answer (null for 204). A non-2xx answer becomes a ``CLIError`` with IoT
     /// Hub's message.
     @discardableResult
-    func send(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, query: String = "", timeout: TimeAmount = .seconds(330)) async throws -> JSONValue {
+    func send(
+        _ method: HTTPMethod, _ path: String, body: JSONValue? = nil, query: String = "", apiVersion: String = "2021-04-12",
+        timeout: TimeAmount = .seconds(330)
+    ) async throws -> JSONValue {
         let separator = query.isEmpty ? "" : "&"
-        var request = HTTPClientRequest(url: "\(baseURL)/\(path)?\(query)\(separator)api-version=2021-04-12")
+        var request = HTTPClientRequest(url: "\(baseURL)/\(path)?\(query)\(separator)api-version=\(apiVersion)")
         request.method = method
         request.headers.add(name: "Authorization", value: token())
         request.headers.add(name: "Accept", value: "application/json")
@@ -61,7 +64,8 @@ struct ServiceClient {
         let bytes = try await response.body.collect(upTo: 16 << 20)
         let text = String(buffer: bytes)
         guard (200..<300).contains(Int(response.status.code)) else {
-            let message = (try? JSONValue(parsing: text))?["Message"]?.stringValue ?? text
+            let answer = try? JSONValue(parsing: text)
+            let message = answer?["Message"]?.stringValue ?? answer?["message"]?.stringValue ?? text
             throw CLIError("\(response.status.code) \(response.status.reasonPhrase): \(message)")
         }
         return text.isEmpty ? .null : try JSONValue(parsing: text)

@@ -28,6 +28,12 @@ struct StartCommand: AsyncParsableCommand {
     @Option(help: "A PEM file of CA certificates for devices using X.509 CA authentication (repeatable).")
     var deviceCa: [String] = []
 
+    @Option(help: "The Device Provisioning Service's global endpoint host name, served on the HTTPS port. Devices must resolve it to this machine.")
+    var dpsHostname = HubEmulatorConfiguration.defaultDPSHostName
+
+    @Option(help: "The id scope of the emulator's provisioning service.")
+    var idScope = HubEmulatorConfiguration.defaultIdScope
+
     @Flag(help: "Create a demo edge device and a demo device (when missing) and print how to connect.")
     var demo = false
 
@@ -37,13 +43,15 @@ struct StartCommand: AsyncParsableCommand {
     func run() async throws {
         SyslogPrefixLogHandler.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
         let logger = Logger(label: "iothub-emulator")
-        let configuration = HubEmulatorConfiguration(dataDirectory: dataDir, hostName: hostname, bindHost: bind, mqttPort: mqttPort, httpsPort: httpsPort, deviceCAFiles: deviceCa)
+        let configuration = HubEmulatorConfiguration(dataDirectory: dataDir, hostName: hostname, bindHost: bind, mqttPort: mqttPort, httpsPort: httpsPort, deviceCAFiles: deviceCa,
+            dpsHostName: dpsHostname, idScope: idScope)
         let demo = self.demo
         let dataDir = self.dataDir
         let server = try HubEmulatorServer(configuration: configuration, logger: logger) { endpoints in
             print("IoT Hub emulator \"\(configuration.hostName)\" ready")
             print("  MQTT/TLS:  \(configuration.bindHost):\(endpoints.mqttPort)")
             print("  HTTPS:     \(configuration.bindHost):\(endpoints.httpsPort)")
+            print("  DPS:       https://\(configuration.dpsHostName) (id scope \(configuration.idScope)), same HTTPS port")
             print("  CA to trust: \(URL(fileURLWithPath: dataDir).standardizedFileURL.path)/ca.pem")
             fflush(nil)
         }

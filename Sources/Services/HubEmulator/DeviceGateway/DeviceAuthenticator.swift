@@ -11,7 +11,8 @@ import X509
 /// Checks a device's or module's CONNECT the way IoT Hub does: the client id names the identity, the user name is
 /// `{host}/{clientId}/?api-version=…`, and the password is a SAS token for that identity signed with its primary or
 /// secondary key, not expired; or, with no password, a client certificate whose SHA-1 or SHA-256 thumbprint is
-/// registered for a self-signed identity, or a certificate chain that validates to one of `trustedCAs` with the
+/// registered for a self-signed identity, or a certificate chain that validates to one of `trustedCAs` (or to the
+/// signing certificate of an X.509 DPS enrollment group, which the emulator's hub trusts as verified CAs) with the
 /// device id as its common name for a CA-authenticated device. Disabled and unknown identities are refused (CONNACK 5).
 struct DeviceAuthenticator: Sendable {
     let registry: HubRegistry
@@ -111,7 +112,8 @@ struct DeviceAuthenticator: Sendable {
         guard identity.moduleId == nil else {
             return refuse(identity, "CA authentication is for devices, not modules")
         }
-        guard !trustedCAs.isEmpty else {
+        let roots = trustedCAs + (await registry.enrollmentGroupCertificates())
+        guard !roots.isEmpty else {
             return refuse(identity, "no CA is trusted for device certificates; start the emulator with --device-ca")
         }
         guard let leaf = try? Certificate(derEncoded: chain[0].toDERBytes()) else {
@@ -122,7 +124,7 @@ struct DeviceAuthenticator: Sendable {
             return refuse(identity, "the client certificate is for \(commonName ?? "no common name"), not \(identity.deviceId)")
         }
         let intermediates = chain.dropFirst().compactMap { try? Certificate(derEncoded: $0.toDERBytes()) }
-        var verifier = Verifier(rootCertificates: CertificateStore(trustedCAs)) { RFC5280Policy() }
+        var verifier = Verifier(rootCertificates: CertificateStore(roots)) { RFC5280Policy() }
         switch await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates)) {
         case .validCertificate:
             return .accept(identity)

@@ -46,6 +46,25 @@ enum RegistrySchema {
                     );
                     """)
         }
+        migrator.registerMigration("v2: DPS enrollments, enrollment groups and device registrations") { db in
+            // Registration and group ids are case-insensitive in DPS.
+            try db.execute(
+                sql: """
+                    CREATE TABLE dps_enrollments (
+                        registration_id TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,
+                        document TEXT NOT NULL
+                    );
+                    CREATE TABLE dps_enrollment_groups (
+                        enrollment_group_id TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,
+                        attestation_type TEXT NOT NULL,
+                        document TEXT NOT NULL
+                    );
+                    CREATE TABLE dps_registrations (
+                        registration_id TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,
+                        document TEXT NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -4,16 +4,18 @@ import SwiftASN1
 import X509
 
 /// The emulator's own certificates, made on first start and kept in its data folder: a CA (`ca.pem`, which clients
-/// trust) and a server certificate signed by it for the hub's host name, `localhost` and `127.0.0.1`. Later starts
-/// reuse them, so clients keep trusting the same CA.
+/// trust) and a server certificate signed by it for the hub's host name, any further names (the DPS host name),
+/// `localhost` and `127.0.0.1`. Later starts reuse them, so clients keep trusting the same CA; the server certificate
+/// is made again (by the same CA) when the names change.
 public struct EmulatorPKI: Sendable {
     public let caCertificatePath: String
     public let serverChainPath: String
     public let serverKeyPath: String
 
     /// Loads the PKI from `directory`, making it when absent or when the server certificate does not name
-    /// `hostName`.
-    public static func ensure(in directory: String, hostName: String) throws -> EmulatorPKI {
+    /// `hostName` and `additionalNames`. The file `server-hostname` keeps `hostName` (the CLI reads the hub's name
+    /// from it); `server-names` keeps every name of the certificate.
+    public static func ensure(in directory: String, hostName: String, additionalNames: [String] = []) throws -> EmulatorPKI {
         let pki = EmulatorPKI(
             caCertificatePath: directory + "/ca.pem",
             serverChainPath: directory + "/server-chain.pem",
@@ -21,8 +23,14 @@ public struct EmulatorPKI: Sendable {
         )
         let files = FileManager.default
         let hostFile = directory + "/server-hostname"
+        let namesFile = directory + "/server-names"
+        var names = [hostName]
+        for name in additionalNames where !names.contains(name) { names.append(name) }
         let existingHost = try? String(contentsOfFile: hostFile, encoding: .utf8)
-        if files.fileExists(atPath: pki.caCertificatePath), files.fileExists(atPath: pki.serverKeyPath), existingHost == hostName {
+        let existingNames = try? String(contentsOfFile: namesFile, encoding: .utf8)
+        if files.fileExists(atPath: pki.caCertificatePath), files.fileExists(atPath: pki.serverKeyPath), existingHost == hostName,
+            existingNames == names.joined(separator: "\n")
+        {
             return pki
         }
         try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -36,11 +44,12 @@ public struct EmulatorPKI: Sendable {
             try write(try caCertificate.serializeAsPEM().pemString + "\n", to: pki.caCertificatePath, mode: 0o644)
         }
         let serverKey = P256.Signing.PrivateKey()
-        let server = try makeServerCertificate(hostName: hostName, key: serverKey, caKey: caKey, ca: caCertificate)
+        let server = try makeServerCertificate(hostNames: names, key: serverKey, caKey: caKey, ca: caCertificate)
         let chain = try server.serializeAsPEM().pemString + "\n" + caCertificate.serializeAsPEM().pemString + "\n"
         try write(chain, to: pki.serverChainPath, mode: 0o644)
         try write(serverKey.pemRepresentation + "\n", to: pki.serverKeyPath, mode: 0o600)
         try write(hostName, to: hostFile, mode: 0o644)
+        try write(names.joined(separator: "\n"), to: namesFile, mode: 0o644)
         return pki
     }
 
@@ -76,9 +85,10 @@ public struct EmulatorPKI: Sendable {
         return (key, certificate)
     }
 
-    private static func makeServerCertificate(hostName: String, key: P256.Signing.PrivateKey, caKey: P256.Signing.PrivateKey, ca: Certificate) throws -> Certificate {
-        var names: [GeneralName] = [.dnsName(hostName)]
-        if hostName != "localhost" { names.append(.dnsName("localhost")) }
+    private static func makeServerCertificate(hostNames: [String], key: P256.Signing.PrivateKey, caKey: P256.Signing.PrivateKey, ca: Certificate) throws -> Certificate {
+        let hostName = hostNames[0]
+        var names: [GeneralName] = hostNames.map { .dnsName($0) }
+        if !hostNames.contains("localhost") { names.append(.dnsName("localhost")) }
         names.append(.ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])))
         let now = Date()
         return try Certificate(

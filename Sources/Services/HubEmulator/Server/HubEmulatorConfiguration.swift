@@ -12,6 +12,11 @@ public struct HubEmulatorConfiguration: Sendable {
     public var httpsPort: Int
     /// PEM files of CA certificates that devices using X.509 CA authentication chain to (IoT Hub's verified CAs).
     public var deviceCAFiles: [String]
+    /// The Device Provisioning Service's global endpoint host name. DPS is served on the HTTPS listener (routed by
+    /// path), so devices reach it when this name resolves to the emulator; the server certificate names it.
+    public var dpsHostName: String
+    /// The id scope of the emulator's one provisioning service instance (the first path segment of a registration).
+    public var idScope: String
 
     public init(
         dataDirectory: String,
@@ -19,8 +24,12 @@ public struct HubEmulatorConfiguration: Sendable {
         bindHost: String = "127.0.0.1",
         mqttPort: Int = 8883,
         httpsPort: Int = 443,
-        deviceCAFiles: [String] = []
+        deviceCAFiles: [String] = [],
+        dpsHostName: String = HubEmulatorConfiguration.defaultDPSHostName,
+        idScope: String = HubEmulatorConfiguration.defaultIdScope
     ) {
+        self.dpsHostName = dpsHostName
+        self.idScope = idScope
         self.deviceCAFiles = deviceCAFiles
         self.dataDirectory = dataDirectory
         self.hostName = hostName
@@ -28,4 +37,9 @@ public struct HubEmulatorConfiguration: Sendable {
         self.mqttPort = mqttPort
         self.httpsPort = httpsPort
     }
+
+    /// DPS's public global endpoint host name, which devices use by default.
+    public static let defaultDPSHostName = "global.azure-devices-provisioning.net"
+    /// The id scope used when none is configured (DPS id scopes look like `0ne0001A2B3`).
+    public static let defaultIdScope = "0ne00000001"
 }

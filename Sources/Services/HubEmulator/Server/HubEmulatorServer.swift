@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import HummingbirdTLS
+import HummingbirdCore
 public import Logging
 import MQTTServer
 import MQTTTransport
@@ -9,11 +9,10 @@ import NIOSSL
 public import ServiceLifecycle
 import SwiftASN1
 import X509
-import SwiftASN1
-import X509
 
-/// A running IoT Hub emulator: the registry on disk, the device-facing MQTT gateway over TLS and the service REST
-/// API over HTTPS, sharing one CA that the emulator made on its first start.
+/// A running IoT Hub emulator: the registry on disk, the device-facing MQTT gateway over TLS and, over HTTPS, the
+/// service REST API and the Device Provisioning Service (device registration and enrollments), sharing one CA that
+/// the emulator made on its first start.
 public final class HubEmulatorServer: Service, Sendable {
     /// Ports actually bound (useful when the configuration asked for 0).
     public struct Endpoints: Sendable {
@@ -25,9 +24,12 @@ public final class HubEmulatorServer: Service, Sendable {
     public let registry: HubRegistry
     public let gateway: DeviceGateway
     public let pki: EmulatorPKI
+    /// The Device Provisioning Service's device side (registration against the enrollments in ``registry``).
+    public let provisioning: DeviceProvisioning
     /// The `iothubowner` policy (full rights), made on first start.
     public let ownerPolicy: SharedAccessPolicy
     private let policies: [SharedAccessPolicy]
+    private let trustedCAs: [Certificate]
     private let logger: Logger
     private let onReady: @Sendable (Endpoints) async -> Void
 
@@ -36,14 +38,15 @@ public final class HubEmulatorServer: Service, Sendable {
         self.logger = logger
         self.onReady = onReady
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        pki = try EmulatorPKI.ensure(in: configuration.dataDirectory, hostName: configuration.hostName)
+        pki = try EmulatorPKI.ensure(in: configuration.dataDirectory, hostName: configuration.hostName, additionalNames: [configuration.dpsHostName])
         policies = try Self.loadPolicies(configuration.dataDirectory + "/policies.json")
         ownerPolicy = policies.first { $0.name == "iothubowner" } ?? policies[0]
         registry = try HubRegistry(path: configuration.dataDirectory + "/registry.sqlite", logger: logger)
-        let trustedCAs = try configuration.deviceCAFiles.flatMap { path in
+        trustedCAs = try configuration.deviceCAFiles.flatMap { path in
             try PEMDocument.parseMultiple(pemString: String(contentsOfFile: path, encoding: .utf8)).map { try Certificate(pemDocument: $0) }
         }
         gateway = DeviceGateway(registry: registry, hostNames: Self.hostNames(configuration.hostName), logger: logger, trustedCAs: trustedCAs)
+        provisioning = DeviceProvisioning(registry: registry, idScope: configuration.idScope, hubHostName: configuration.hostName, logger: logger)
     }
 
     /// The service connection string of `iothubowner`.
@@ -72,12 +75,17 @@ public final class HubEmulatorServer: Service, Sendable {
             privateKey: .privateKey(try NIOSSLPrivateKey(file: pki.serverKeyPath, format: .pem))
         )
         httpsTLS.minimumTLSVersion = .tlsv12
-        let api = ServiceAPI(registry: registry, gateway: gateway, policies: policies, hostNames: Self.hostNames(configuration.hostName))
+        let api = ServiceAPI(
+            registry: registry, gateway: gateway, policies: policies, hostNames: Self.hostNames(configuration.hostName),
+            provisioning: provisioning, dpsHostName: configuration.dpsHostName, trustedCAs: trustedCAs)
+        let tlsConfiguration = httpsTLS
         let onReady = self.onReady
         let logger = self.logger
         let app = Application(
             router: api.router(),
-            server: try .tls(tlsConfiguration: httpsTLS),
+            server: HTTPServerBuilder { responder in
+                try ClientCertificateTLSChannel(HTTP1Channel(responder: responder), configuration: tlsConfiguration)
+            },
             configuration: .init(address: .hostname(configuration.bindHost, port: configuration.httpsPort), serverName: "iothub-emulator"),
             onServerRunning: { channel in
                 let endpoints = Endpoints(mqttPort: mqttAddress.port ?? 0, httpsPort: channel.localAddress?.port ?? 0)

@@ -3,26 +3,55 @@ public import Hummingbird
 import IoTHubProtocol
 import Logging
 import NIOCore
+public import X509
 
 /// IoT Hub's service REST API, the subset the `azure-iot-hub` SDK's registry manager uses: device and module
 /// CRUD, twins (get, PATCH update, PUT replace), direct methods, and `applyConfigurationContent` for edge
-/// deployments. Every request must carry a SAS token of a shared access policy. The emulator adds two paths of its
-/// own under `/emulator/`: sending a cloud-to-device message and reading telemetry (`monitor-events`).
+/// deployments. Every request must carry a SAS token of a shared access policy, except that a device may manage its
+/// own module identities with its own credentials (``DeviceScopedAccess``, as identityd does). The emulator adds
+/// paths of its own under `/emulator/`: sending a cloud-to-device message, reading telemetry (`monitor-events`) and
+/// the provisioning service's settings.
+///
+/// The same listener serves the Device Provisioning Service: the device registration API
+/// (``ProvisioningDeviceAPI``, authenticated by attestation) and the enrollment API (``EnrollmentAPI``, with the
+/// shared access policies).
 public struct ServiceAPI: Sendable {
     let registry: HubRegistry
     let gateway: DeviceGateway
     let authenticator: ServiceAuthenticator
+    let provisioning: DeviceProvisioning
+    let dpsHostName: String
 
-    public init(registry: HubRegistry, gateway: DeviceGateway, policies: [SharedAccessPolicy], hostNames: [String]) {
+    /// - Parameters:
+    ///   - hostNames: the names a service token's audience may carry (the hub's host name first).
+    ///   - provisioning: the DPS device side; its hub host name is the one enrollments name.
+    ///   - dpsHostName: DPS's global endpoint host name (also accepted as a token audience, for the enrollment API).
+    ///   - trustedCAs: CA certificates of CA-authenticated devices (`--device-ca`).
+    public init(
+        registry: HubRegistry, gateway: DeviceGateway, policies: [SharedAccessPolicy], hostNames: [String],
+        provisioning: DeviceProvisioning, dpsHostName: String, trustedCAs: [Certificate] = []
+    ) {
         self.registry = registry
         self.gateway = gateway
-        self.authenticator = ServiceAuthenticator(policies: policies, hostNames: hostNames)
+        self.provisioning = provisioning
+        self.dpsHostName = dpsHostName
+        self.authenticator = ServiceAuthenticator(
+            policies: policies, hostNames: hostNames, dpsHostName: dpsHostName, registry: registry, trustedCAs: trustedCAs)
     }
 
-    /// The routes, behind SAS authentication.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router()
-        router.add(middleware: AuthenticationMiddleware(authenticator: authenticator))
+    /// The routes: DPS's device registration API (attested per request), and everything else behind authentication.
+    public func router() -> Router<EmulatorRequestContext> {
+        let root = Router(context: EmulatorRequestContext.self)
+        ProvisioningDeviceAPI(provisioning: provisioning).addRoutes(to: root)
+        let router = root.group().add(middleware: AuthenticationMiddleware(authenticator: authenticator))
+        EnrollmentAPI(registry: registry, hubHostName: provisioning.hubHostName).addRoutes(to: router)
+        let dpsSettings: JSONValue = [
+            "idScope": .string(provisioning.idScope),
+            "globalEndpoint": .string("https://\(dpsHostName)"),
+            "dpsHostName": .string(dpsHostName),
+            "assignedHub": .string(provisioning.hubHostName),
+        ]
+        router.get("emulator/dps") { _, _ in Self.json(dpsSettings) }
 
         router.put("devices/:deviceId") { request, context in
             var device = try DeviceIdentity(json: try await Self.json(request))
@@ -46,8 +75,9 @@ public struct ServiceAPI: Sendable {
             var module = try ModuleIdentity(json: try await Self.json(request))
             module.deviceId = try Self.parameter("deviceId", in: context)
             module.moduleId = try Self.parameter("moduleId", in: context)
-            let (saved, created) = try await registry.createOrUpdateModule(module, ifMatch: Self.ifMatch(request))
-            return Self.json(saved.json, status: created ? .created : .ok)
+            // 200 for a create too, as IoT Hub answers (identityd accepts nothing else).
+            let (saved, _) = try await registry.createOrUpdateModule(module, ifMatch: Self.ifMatch(request))
+            return Self.json(saved.json)
         }
         router.get("devices/:deviceId/modules/:moduleId") { _, context in
             let module = try await registry.module(deviceId: try Self.parameter("deviceId", in: context), moduleId: try Self.parameter("moduleId", in: context))
@@ -127,7 +157,7 @@ public struct ServiceAPI: Sendable {
             let wait = min(request.uri.queryParameters.get("wait").flatMap { Double($0) } ?? 0, 30)
             return Self.json(.array(await events(after: after, limit: limit, wait: wait).map(\.json)))
         }
-        return router
+        return root
     }
 
     /// Telemetry after a sequence number; with `wait`, holds the request until something arrives (long poll).
@@ -184,12 +214,12 @@ public struct ServiceAPI: Sendable {
     }
 
     /// A path parameter, percent-decoded (the SDKs encode ids, e.g. `$edgeAgent` as `%24edgeAgent`).
-    static func parameter(_ name: String, in context: BasicRequestContext) throws -> String {
+    static func parameter(_ name: String, in context: some RequestContext) throws -> String {
         let raw = try context.parameters.require(name)
         return raw.removingPercentEncoding ?? raw
     }
 
-    static func optionalParameter(_ name: String, in context: BasicRequestContext) -> String? {
+    static func optionalParameter(_ name: String, in context: some RequestContext) -> String? {
         context.parameters.get(name).map { $0.removingPercentEncoding ?? $0 }
     }
 
@@ -198,12 +228,16 @@ public struct ServiceAPI: Sendable {
     }
 }
 
-/// Refuses every request without a valid service SAS token, with IoT Hub's 401 answer.
-struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
+/// Refuses every request without valid credentials (see ``ServiceAuthenticator``), with IoT Hub's 401 answer.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = EmulatorRequestContext
     let authenticator: ServiceAuthenticator
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        try authenticator.authenticate(authorization: request.headers[.authorization])
+        let deviceScope = DeviceScopedAccess.device(method: request.method, path: request.uri.path)
+        _ = try await authenticator.authenticate(authorization: request.headers[.authorization], deviceScope: deviceScope) {
+            await context.peerCertificates()
+        }
         return try await next(request, context)
     }
 }
