@@ -100,10 +100,15 @@ struct HTTPAPITests {
             let gone = try await api.curl("GET", "/identities/modules/api2?api-version=2020-09-01&type=aziot")
             #expect(gone.status == 400, "\(gone)")
             #expect(gone.message == "module identity not found")
-            // A module id with characters to encode travels through the path.
-            let odd = try await api.curl("POST", "/identities/modules?api-version=2020-09-01", body: #"{"type":"aziot","moduleId":"a b"}"#)
+            // A module id with characters to encode travels through both paths (ours and Hub's).
+            let odd = try await api.curl("POST", "/identities/modules?api-version=2020-09-01", body: #"{"type":"aziot","moduleId":"a=b:c"}"#)
             #expect(odd.status == 200, "\(odd)")
-            #expect(try await api.curl("GET", "/identities/modules/a%20b?api-version=2020-09-01&type=aziot").status == 200)
+            let oddGet = try await api.curl("GET", "/identities/modules/a%3Db%3Ac?api-version=2020-09-01&type=aziot")
+            #expect(oddGet.status == 200, "\(oddGet)")
+            #expect(try await emulator.moduleIds("device1").contains("a=b:c"))
+            // An id IoT Hub refuses: its error comes back as a Hub client error (404), as in the reference.
+            let refused = try await api.curl("POST", "/identities/modules?api-version=2020-09-01", body: #"{"type":"aziot","moduleId":"a b"}"#)
+            #expect(refused.status == 404 && refused.message?.hasPrefix("Hub client error\ncaused by: ") == true, "\(refused)")
         }
     }
 

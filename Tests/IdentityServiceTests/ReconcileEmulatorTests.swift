@@ -120,7 +120,7 @@ struct ReconcileEmulatorTests {
             // Someone changed the keys in Hub; an update puts the derived ones back.
             var module = try await emulator.registry.module(deviceId: "device1", moduleId: "api1")
             module.authentication = .sas(primaryKey: Data(repeating: 1, count: 32).base64EncodedString(), secondaryKey: Data(repeating: 2, count: 32).base64EncodedString())
-            _ = try await emulator.registry.createOrUpdateModule(module, ifMatch: nil)
+            _ = try await emulator.registry.createOrUpdateModule(module, ifMatch: "*")
             let updated = try #require(try await service.updateModuleIdentity(uid: 0, type: "aziot", moduleId: "api1").aziot)
             let master = try #require(fixture.keys.key(IdentityService.masterKeyId))
             let gen = try #require(updated.genId)

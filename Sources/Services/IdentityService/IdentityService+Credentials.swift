@@ -76,11 +76,19 @@ extension IdentityService {
         "EMAILADDRESS": .RDNAttributeType.emailAddress,
     ]
 
+    /// The first certificate of a PEM chain.
+    static func leafCertificate(_ pem: String) throws -> Certificate {
+        guard let document = try? PEMDocument.parseMultiple(pemString: pem).first(where: { $0.discriminator == "CERTIFICATE" }),
+            let leaf = try? Certificate(pemDocument: document)
+        else {
+            throw IdentityServiceError.internal("the certificate chain is not PEM")
+        }
+        return leaf
+    }
+
     /// The common name of the first certificate of a PEM chain.
     static func commonName(ofLeafIn pem: String) throws -> String {
-        guard let leaf = try? Certificate(pemEncoded: pem) else {
-            throw IdentityServiceError.internal("the identity certificate is not PEM")
-        }
+        let leaf = try leafCertificate(pem)
         for rdn in leaf.subject {
             for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
                 if let name = String(attribute.value), !name.isEmpty { return name }

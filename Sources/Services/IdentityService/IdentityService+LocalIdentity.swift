@@ -35,7 +35,7 @@ extension IdentityService {
                 signatureAlgorithm: .sha256WithRSAEncryption
             )
             let pem = try await certs.createCertificate(id: moduleId, csrPEM: try csr.serializeAsPEM().pemString + "\n")
-            let leaf = try Certificate(pemEncoded: pem)
+            let leaf = try Self.leafCertificate(pem)
             return .local(
                 LocalIdentity(
                     moduleId: moduleId,
