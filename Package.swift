@@ -307,7 +307,7 @@ let package = Package(
         .testTarget(
             name: "IdentityServiceTests",
             dependencies: [
-                "IdentityService", "CertService", "HubEmulator", "TOMLConfig", "UnixSocketHTTP", "IoTHubProtocol", "MQTTTestSupport",
+                "IdentityService", "CertService", "ConfigFiles", "HubEmulator", "TOMLConfig", "UnixSocketHTTP", "IoTHubProtocol", "MQTTTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

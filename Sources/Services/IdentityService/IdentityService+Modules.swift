@@ -9,7 +9,7 @@ extension IdentityService {
         let modules: [HubModule]
         do {
             modules = try await hubClient(device).list()
-        } catch {
+        } catch let error as CloudError {
             throw IdentityServiceError.hubClient(error)
         }
         for module in modules {
@@ -25,7 +25,7 @@ extension IdentityService {
             let module = try await hubClient(device).get(moduleId)
             store.writeModule(hub: device.hubName, deviceId: device.deviceId, moduleId: module.moduleId, module)
             return module
-        } catch {
+        } catch let error as CloudError {
             if error.status == 404 {
                 store.writeModule(hub: device.hubName, deviceId: device.deviceId, moduleId: moduleId, nil)
                 throw IdentityServiceError.moduleNotFound
@@ -40,7 +40,7 @@ extension IdentityService {
         let created: HubModule
         do {
             created = try await client.create(moduleId)
-        } catch {
+        } catch let error as CloudError {
             throw IdentityServiceError.hubClient(error)
         }
         return try await setDerivedKeys(of: created, device: device, client: client)
@@ -57,7 +57,7 @@ extension IdentityService {
         let updated: HubModule
         do {
             updated = try await client.update(module.moduleId, authentication: .sas(primaryKey: keys.primary, secondaryKey: keys.secondary))
-        } catch {
+        } catch let error as CloudError {
             if error.status == 404 { throw IdentityServiceError.moduleNotFound }
             throw IdentityServiceError.hubClient(error)
         }
@@ -69,7 +69,7 @@ extension IdentityService {
     func deleteHubModule(_ moduleId: String, device: ProvisionedDevice) async throws {
         do {
             try await hubClient(device).delete(moduleId)
-        } catch {
+        } catch let error as CloudError {
             if error.status == 404 {
                 store.writeModule(hub: device.hubName, deviceId: device.deviceId, moduleId: moduleId, nil)
                 throw IdentityServiceError.moduleNotFound

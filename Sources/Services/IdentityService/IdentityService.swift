@@ -210,7 +210,7 @@ public actor IdentityService {
             do {
                 assignment = try await client.register(
                     scopeId: dps.scopeId, registrationId: registrationId, payload: payload, credentials: credentials, keys: keys)
-            } catch {
+            } catch let error as CloudError {
                 throw IdentityServiceError.dpsClient(error)
             }
             setDevice(ProvisionedDevice(hubName: assignment.assignedHub, gatewayHost: assignment.assignedHub, deviceId: assignment.deviceId, credentials: credentials))

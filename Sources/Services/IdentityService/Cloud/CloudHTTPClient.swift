@@ -65,15 +65,19 @@ struct CloudHTTPClient: Sendable {
     }
 
     /// Sends the request with retries; `identity` authenticates the TLS connection when given.
-    func send(_ request: Request, identity: TLSClientIdentity? = nil) async throws(CloudError) -> Response {
+    /// Cancellation of the calling task ends the call at once with `CancellationError` (not a ``CloudError``).
+    func send(_ request: Request, identity: TLSClientIdentity? = nil) async throws -> Response {
         let configuration = try makeConfiguration(identity: identity)
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         do {
-            return try await HTTPClient.withHTTPClient(configuration: configuration) { client in
-                try await sendWithRetries(request, client: client)
-            }
-        } catch let error as CloudError {
-            throw error
+            let response = try await sendWithRetries(request, client: client)
+            try? await client.shutdown()
+            return response
         } catch {
+            // A connection still being set up keeps `shutdown` waiting until its timeout: do not make the caller wait.
+            Task { try? await client.shutdown() }
+            if error is CancellationError || Task.isCancelled { throw CancellationError() }
+            if let error = error as? CloudError { throw error }
             throw CloudError(.other, "\(error)")
         }
     }
@@ -121,6 +125,7 @@ struct CloudHTTPClient: Sendable {
         do {
             response = try await client.execute(httpRequest, timeout: Self.timeAmount(timeout))
         } catch {
+            if Task.isCancelled { throw CancellationError() }
             throw Self.classify(error, url: request.url)
         }
         do {

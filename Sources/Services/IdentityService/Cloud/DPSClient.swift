@@ -31,7 +31,7 @@ struct DPSClient: Sendable {
         payload: JSONValue?,
         credentials: DeviceCredentials,
         keys: any IdentityKeyClient
-    ) async throws(CloudError) -> Assignment {
+    ) async throws -> Assignment {
         let base = try baseURL()
         let registrationPath = "\(base)/\(CloudSASToken.pathSegmentEncode(scopeId))/registrations/\(CloudSASToken.pathSegmentEncode(registrationId))"
         let audience = CloudSASToken.Audience.registration(scopeId: scopeId, registrationId: registrationId)
@@ -50,11 +50,7 @@ struct DPSClient: Sendable {
 
         let statusURL = "\(registrationPath)/operations/\(CloudSASToken.pathSegmentEncode(operationId))?api-version=\(Self.apiVersion)"
         while true {
-            do {
-                try await Task.sleep(for: pollInterval)
-            } catch {
-                throw CloudError(.other, "DPS registration cancelled")
-            }
+            try await Task.sleep(for: pollInterval)
             logger.info("Checking DPS registration status.")
             var poll = CloudHTTPClient.Request(method: .GET, url: statusURL)
             poll.authorization = authorization

@@ -21,33 +21,33 @@ struct HubModuleClient: Sendable {
     /// Replaces the device's own authorization (tests only: an emulator that takes service tokens only).
     let authorizationOverride: (@Sendable () async throws -> String?)?
 
-    func list() async throws(CloudError) -> [HubModule] {
+    func list() async throws -> [HubModule] {
         let response = try await send(.GET, moduleId: nil)
         try expect(response, [200])
         return try response.decodeJSON([HubModule].self)
     }
 
-    func get(_ moduleId: String) async throws(CloudError) -> HubModule {
+    func get(_ moduleId: String) async throws -> HubModule {
         let response = try await send(.GET, moduleId: moduleId)
         try expect(response, [200])
         return try response.decodeJSON(HubModule.self)
     }
 
     /// Creates the module without keys (Hub generates some; identityd replaces them with derived ones by ``update``).
-    func create(_ moduleId: String) async throws(CloudError) -> HubModule {
+    func create(_ moduleId: String) async throws -> HubModule {
         let response = try await send(.PUT, moduleId: moduleId, body: HubModule(moduleId: moduleId, deviceId: device.deviceId))
         try expect(response, [200, 201])
         return try response.decodeJSON(HubModule.self)
     }
 
-    func update(_ moduleId: String, authentication: HubModule.Authentication) async throws(CloudError) -> HubModule {
+    func update(_ moduleId: String, authentication: HubModule.Authentication) async throws -> HubModule {
         let body = HubModule(moduleId: moduleId, deviceId: device.deviceId, authentication: authentication)
         let response = try await send(.PUT, moduleId: moduleId, body: body, ifMatchAny: true)
         try expect(response, [200])
         return try response.decodeJSON(HubModule.self)
     }
 
-    func delete(_ moduleId: String) async throws(CloudError) {
+    func delete(_ moduleId: String) async throws {
         let response = try await send(.DELETE, moduleId: moduleId, ifMatchAny: true)
         try expect(response, [204])
     }
@@ -59,7 +59,7 @@ struct HubModuleClient: Sendable {
         return url + "?api-version=\(Self.apiVersion)"
     }
 
-    private func send(_ method: HTTPMethod, moduleId: String?, body: HubModule? = nil, ifMatchAny: Bool = false) async throws(CloudError) -> CloudHTTPClient.Response {
+    private func send(_ method: HTTPMethod, moduleId: String?, body: HubModule? = nil, ifMatchAny: Bool = false) async throws -> CloudHTTPClient.Response {
         var request = CloudHTTPClient.Request(method: method, url: url(moduleId: moduleId))
         if ifMatchAny { request.headers.append(("If-Match", "*")) }
         if let body { request.body = body.jsonBytes }

@@ -22,11 +22,12 @@ public struct ConfigWatcher: Sendable {
     }
 
     /// What is compared between polls: path, size and modification time of each file.
-    struct Snapshot: Equatable {
+    public struct Snapshot: Sendable, Equatable {
         var entries: [String]
     }
 
-    func snapshot() -> Snapshot {
+    /// The files' state now.
+    public func snapshot() -> Snapshot {
         var paths = [files.mainFile]
         paths += (try? files.dropInFiles()) ?? []
         return Snapshot(
@@ -37,9 +38,10 @@ public struct ConfigWatcher: Sendable {
             })
     }
 
-    /// Calls `onChange` after every settled change, until cancelled.
-    public func run(onChange: @Sendable () async -> Void) async {
-        var reported = snapshot()
+    /// Calls `onChange` after every settled change since `baseline` (by default, the state when called), until
+    /// cancelled. Take the baseline before reading the configuration, so that no change made meanwhile is missed.
+    public func run(since baseline: Snapshot? = nil, onChange: @Sendable () async -> Void) async {
+        var reported = baseline ?? snapshot()
         var pending: (snapshot: Snapshot, since: ContinuousClock.Instant)?
         let clock = ContinuousClock()
         while !Task.isCancelled {

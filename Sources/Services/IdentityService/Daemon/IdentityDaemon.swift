@@ -43,6 +43,7 @@ public struct IdentityDaemon: Service {
     public func run() async throws {
         logger.info("Starting service...")
         logger.info("Version - \(version)")
+        let baseline = watcher.snapshot()
         let configuration = try IdentitydConfiguration(try files.load())
         let options = self.options ?? IdentityServiceOptions(cloud: .from(environment: environment))
         let service = IdentityService(configuration: configuration, keyClient: keyClient, certClient: certClient, options: options, logger: logger)
@@ -58,7 +59,7 @@ public struct IdentityDaemon: Service {
         let logger = self.logger
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                await watcher.run {
+                await watcher.run(since: baseline) {
                     await Self.applyChangedConfiguration(files: files, to: service, logger: logger)
                 }
             }
