@@ -146,6 +146,27 @@ struct DPSProvisioningTests {
         }
     }
 
+    @Test("429 from DPS: identityd waits the throttle backoff and tries again, independently of cloud_retries")
+    func throttled() async throws {
+        try await DPSSetup.run { setup in
+            setup.enrollSymmetricKey("reg1", deviceId: "dps-device-1")
+            setup.dps.throttleNext(1)
+            let service = setup.service(try setup.configuration())
+            try await service.start()
+            #expect(setup.dps.throttled == 1)
+            #expect(setup.dps.registrations.count == 1)
+            #expect(try await service.deviceIdentity(uid: 0).aziot?.deviceId == "dps-device-1")
+            // More 429s than backoff steps (the test options have one): the answer is an error.
+            setup.dps.throttleNext(2)
+            let error = await thrownError { try await service.reprovisionDevice(uid: 0) }
+            guard case .dpsClient(let cause)? = error as? IdentityServiceError else {
+                Issue.record("expected a DPS client error, got \(String(describing: error))")
+                return
+            }
+            #expect(cause.status == 429)
+        }
+    }
+
     @Test("a failed registration and an unreachable DPS stop the start when there is no backup")
     func failures() async throws {
         try await DPSSetup.run { setup in
@@ -246,6 +267,20 @@ struct OfflineTests {
             #expect((missing as? IdentityServiceError)?.status == .notFound)
             #expect((missing as? IdentityServiceError)?.isNetwork == true)
         }
+    }
+
+    @Test("nested mode: the identities name the parent as gateway, the hub stays the hub")
+    func nested() async throws {
+        let fixture = try IdentityFixture()
+        defer { fixture.remove() }
+        fixture.keys.setKey("device-id", Array(repeating: 4, count: 32))
+        let config = try fixture.configuration(
+            "[provisioning]\nsource = \"manual\"\nlocal_gateway_hostname = \"127.0.0.1\"\niothub_hostname = \"myhub.azure-devices.net\"\ndevice_id = \"child\"\n[provisioning.authentication]\nmethod = \"sas\"\ndevice_id_pk = \"device-id\"\n")
+        let port = try await freePort()
+        let service = fixture.service(config, options: fixture.options(emulator: nil, hubPort: port))
+        try await service.start()
+        let identity = try #require(try await service.deviceIdentity(uid: 0).aziot)
+        #expect(identity.hubName == "myhub.azure-devices.net" && identity.gatewayHost == "127.0.0.1" && identity.deviceId == "child")
     }
 
     @Test("manual provisioning starts offline (nothing to back up but the modules)")

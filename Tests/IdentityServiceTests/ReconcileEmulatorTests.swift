@@ -106,6 +106,30 @@ struct ReconcileEmulatorTests {
         }
     }
 
+    @Test("prefer_module_identity_cache: module reads come from the backups first; without it Hub's answer wins")
+    func preferCache() async throws {
+        try await withEmulator { fixture, emulator in
+            try await fixture.addDevice("device1", to: emulator)
+            let cached = try fixture.configuration(
+                "prefer_module_identity_cache = true\n[provisioning]\nsource = \"manual\"\niothub_hostname = \"localhost\"\ndevice_id = \"device1\"\n[provisioning.authentication]\nmethod = \"sas\"\ndevice_id_pk = \"device-id\"\n"
+                    + IdentityFixture.modulePrincipals(["m"]))
+            let service = fixture.service(cached, options: fixture.options(emulator: emulator))
+            try await service.start()
+            // The module disappears from Hub behind identityd's back.
+            try await emulator.registry.deleteModule(deviceId: "device1", moduleId: "m", ifMatch: "*")
+            #expect(try await service.moduleIdentity(uid: 0, type: "aziot", moduleId: "m").aziot?.moduleId == "m")
+            #expect(try await service.moduleIdentities(uid: 0, type: "aziot").count == 1)
+            // Without the preference, Hub is asked: the module is not found and its backup goes.
+            let fresh = fixture.service(try fixture.manualConfiguration(principals: IdentityFixture.modulePrincipals(["m"])), options: fixture.options(emulator: emulator))
+            try await fresh.start()
+            #expect(try await emulator.moduleIds("device1") == ["m"], "reconciliation created it again")
+            try await emulator.registry.deleteModule(deviceId: "device1", moduleId: "m", ifMatch: "*")
+            let gone = await thrownError { _ = try await fresh.moduleIdentity(uid: 0, type: "aziot", moduleId: "m") }
+            #expect((gone as? IdentityServiceError)?.message == "module identity not found")
+            #expect(fixture.store.readModule(hub: "localhost", deviceId: "device1", moduleId: "m") == nil)
+        }
+    }
+
     @Test("module identity API against Hub: create, get, update (keys re-derived), list, delete")
     func moduleOperations() async throws {
         try await withEmulator { fixture, emulator in

@@ -37,6 +37,8 @@ final class MockDPS: Sendable {
         var pollsBeforeAssigned = 1
         var failure: (code: Int, message: String)?
         var refusals: [String] = []
+        var throttleNext = 0
+        var throttled = 0
     }
 
     private let state = Mutex(State())
@@ -57,6 +59,12 @@ final class MockDPS: Sendable {
     func setPollsBeforeAssigned(_ count: Int) { state.withLock { $0.pollsBeforeAssigned = count } }
 
     func failRegistrations(code: Int, message: String) { state.withLock { $0.failure = (code, message) } }
+
+    /// Answers the next `count` registration requests with `429 Too Many Requests`.
+    func throttleNext(_ count: Int) { state.withLock { $0.throttleNext = count } }
+
+    /// How many requests were answered with 429.
+    var throttled: Int { state.withLock { $0.throttled } }
 
     private init(group: ServiceGroup, task: Task<Void, any Error>, port: Int) {
         self.group = group
@@ -150,6 +158,15 @@ final class MockDPS: Sendable {
         let scope = try context.parameters.require("scope")
         let registrationId = try context.parameters.require("registrationId")
         try authenticate(request, scope: scope, registrationId: registrationId, requireSAS: requireSAS)
+        let throttle = state.withLock { state in
+            guard state.throttleNext > 0 else { return false }
+            state.throttleNext -= 1
+            state.throttled += 1
+            return true
+        }
+        if throttle {
+            return json(["errorCode": 429001, "message": "Operations are being throttled for this tenant."], status: .tooManyRequests)
+        }
         let body = try await request.body.collect(upTo: 1 << 20)
         let parsed = try JSONValue(parsing: body.readableBytesView)
         let operationId = UUID().uuidString.lowercased()
