@@ -238,6 +238,8 @@ public actor IdentityService {
             logger.info("reconcilation skipped since device is not provisioned")
             return
         }
+        // One configuration throughout, even if a reload replaces it meanwhile (its own reconciliation follows).
+        let configuration = self.configuration
         let current = device.deviceInfo
         let previous = store.previousHubModules(for: current)
         let hubModules = try await listModulesFromHub(device)
