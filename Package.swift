@@ -208,6 +208,23 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(
+            name: "IdentityService",
+            dependencies: [
+                "TOMLConfig", "ConfigFiles", "UnixSocketHTTP", "IoTHubProtocol",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ] + nio,
+            path: "Sources/Services/IdentityService",
+            swiftSettings: strict
+        ),
+
         // MARK: Executables.
         .executableTarget(
             name: "iothub-emulator",
@@ -401,6 +418,23 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/AziotctlTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IdentityServiceTests",
+            dependencies: [
+                "IdentityService", "CertService", "ConfigFiles", "HubEmulator", "TOMLConfig", "UnixSocketHTTP", "IoTHubProtocol", "MQTTTestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ] + nio,
+            path: "Tests/IdentityServiceTests",
             swiftSettings: strict
         ),
         .testTarget(

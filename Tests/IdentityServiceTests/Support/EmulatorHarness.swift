@@ -1,0 +1,85 @@
+import Foundation
+import HubEmulator
+import IoTHubProtocol
+import Logging
+import MQTTTestSupport
+import ServiceLifecycle
+import Synchronization
+
+/// The IoT Hub emulator of this repository, in process, on free ports of 127.0.0.1 with host name `localhost`.
+final class EmulatorHarness: Sendable {
+    let server: HubEmulatorServer
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+    let httpsPort: Int
+    let dataDirectory: String
+
+    var caPath: String { server.pki.caCertificatePath }
+    var registry: HubRegistry { server.registry }
+    var hostName: String { server.configuration.hostName }
+
+    private init(server: HubEmulatorServer, group: ServiceGroup, task: Task<Void, any Error>, httpsPort: Int, dataDirectory: String) {
+        self.server = server
+        self.group = group
+        self.task = task
+        self.httpsPort = httpsPort
+        self.dataDirectory = dataDirectory
+    }
+
+    static func start(dataDirectory: String) async throws -> EmulatorHarness {
+        let logger = makeTestLogger(label: "emulator")
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let server = try HubEmulatorServer(
+            configuration: HubEmulatorConfiguration(dataDirectory: dataDirectory, hostName: "localhost", mqttPort: 0, httpsPort: 0),
+            logger: logger
+        ) { endpoints in
+            continuation.yield(endpoints.httpsPort)
+            continuation.finish()
+        }
+        let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [], logger: logger))
+        let task = Task { try await group.run() }
+        let port = try await withThrowingTaskGroup(of: Int?.self) { tasks in
+            tasks.addTask {
+                for await port in ports { return port }
+                return nil
+            }
+            tasks.addTask {
+                try await Task.sleep(for: .seconds(30))
+                return nil
+            }
+            let first = try await tasks.next() ?? nil
+            tasks.cancelAll()
+            return first
+        }
+        guard let port else {
+            task.cancel()
+            throw TestFailure("the IoT Hub emulator did not start within 30 s")
+        }
+        return EmulatorHarness(server: server, group: group, task: task, httpsPort: port, dataDirectory: dataDirectory)
+    }
+
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+
+    /// Creates a SAS device with `key` as its primary key.
+    @discardableResult
+    func addDevice(_ deviceId: String, key: [UInt8]) async throws -> DeviceIdentity {
+        let base64 = Data(key).base64EncodedString()
+        return try await registry.createOrUpdateDevice(
+            DeviceIdentity(deviceId: deviceId, authentication: .sas(primaryKey: base64, secondaryKey: base64)), ifMatch: nil
+        ).device
+    }
+
+    /// A fresh service token of the `iothubowner` policy.
+    func serviceToken() throws -> String {
+        let connectionString = try IoTHubConnectionString(parsing: server.serviceConnectionString)
+        return try connectionString.makeSharedAccessSignature(expiry: UInt64(Date().timeIntervalSince1970) + 3600).description
+    }
+
+    /// Module ids of a device, sorted.
+    func moduleIds(_ deviceId: String) async throws -> [String] {
+        try await registry.modules(deviceId: deviceId).map(\.moduleId).sorted()
+    }
+}
