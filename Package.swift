@@ -211,7 +211,7 @@ let package = Package(
         .target(
             name: "IdentityService",
             dependencies: [
-                "TOMLConfig", "ConfigFiles", "UnixSocketHTTP", "IoTHubProtocol",
+                "TOMLConfig", "ConfigFiles", "UnixSocketHTTP", "IoTHubProtocol", "AziotClients",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -242,7 +242,7 @@ let package = Package(
         .executableTarget(
             name: "aziotd",
             dependencies: [
-                "KeyService", "CertService", "AziotClients", "UnixSocketHTTP", "ConfigFiles", "TOMLConfig", "DaemonLogging",
+                "KeyService", "CertService", "IdentityService", "AziotClients", "UnixSocketHTTP", "ConfigFiles", "TOMLConfig", "DaemonLogging",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

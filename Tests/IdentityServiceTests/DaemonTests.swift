@@ -74,7 +74,7 @@ struct DaemonTests {
                 options: fixture.options(emulator: emulator),
                 logger: log.logger(label: "identityd")
             )
-            daemon.watcher.pollInterval = .milliseconds(50)
+            daemon.watcher.interval = .milliseconds(50)
             daemon.watcher.debounce = .milliseconds(200)
             let group = ServiceGroup(configuration: .init(services: [daemon], gracefulShutdownSignals: [], logger: log.logger(label: "group")))
             let running = Task { try await group.run() }

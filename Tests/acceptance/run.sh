@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN_DIR="$(swift build --show-bin-path)"
 export IOTHUB_EMULATOR_BIN="$BIN_DIR/iothub-emulator"
+export AZIOTD_BIN="$BIN_DIR/aziotd"
+export AZIOTCTL_BIN="$BIN_DIR/aziotctl"
 export IOTHUB_EMULATOR_HOSTNAME="testhub.azure-devices.net"
 export IOTHUB_EMULATOR_DPS_HOSTNAME="global.azure-devices-provisioning.net"
 [ -x "$IOTHUB_EMULATOR_BIN" ] || { echo "acceptance: $IOTHUB_EMULATOR_BIN is not built (swift build --build-tests builds it)" >&2; exit 1; }

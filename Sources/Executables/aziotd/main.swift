@@ -23,15 +23,19 @@ if arguments.contains("--version") || arguments.contains("-V") {
 }
 SyslogPrefixLogHandler.bootstrap(level: DaemonSupport.logLevel(environment))
 let logger = Logger(label: kind.programName)
-logger.info("Starting service...")
-logger.info("Version - \(DaemonSupport.version)")
 do {
     switch kind {
-    case .keyd: try await KeydDaemon.run(environment: environment, logger: logger)
-    case .certd: try await CertdDaemon.run(environment: environment, logger: logger)
+    case .keyd, .certd:
+        logger.info("Starting service...")
+        logger.info("Version - \(DaemonSupport.version)")
+        if kind == .keyd {
+            try await KeydDaemon.run(environment: environment, logger: logger)
+        } else {
+            try await CertdDaemon.run(environment: environment, logger: logger)
+        }
     case .identityd:
-        logger.error("aziot-identityd is not part of this build yet")
-        exit(1)
+        // identityd logs its own start-up lines, in the reference's order around provisioning.
+        try await IdentitydDaemon.run(environment: environment, logger: logger)
     }
 } catch {
     logger.error("!!! \(error)")

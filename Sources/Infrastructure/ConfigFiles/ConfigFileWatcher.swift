@@ -12,8 +12,8 @@ import Darwin
 /// including bind mounts and network filesystems where inotify misses events.
 public struct ConfigFileWatcher: Sendable {
     public let files: ConfigFileSet
-    public let interval: Duration
-    public let debounce: Duration
+    public var interval: Duration
+    public var debounce: Duration
 
     /// aziot's debounce is 10 s.
     public init(files: ConfigFileSet, interval: Duration = .seconds(1), debounce: Duration = .seconds(10)) {
@@ -30,9 +30,10 @@ public struct ConfigFileWatcher: Sendable {
         return entries
     }
 
-    /// Calls `onChange` after every settled change, until the task is cancelled.
-    public func run(onChange: @Sendable () async -> Void) async {
-        var last = snapshot()
+    /// Calls `onChange` after every settled change, until the task is cancelled. Pass the `baseline` snapshot taken
+    /// before the configuration was first read, so that a change made while the service started is not missed.
+    public func run(since baseline: [String]? = nil, onChange: @Sendable () async -> Void) async {
+        var last = baseline ?? snapshot()
         while !Task.isCancelled {
             do { try await Task.sleep(for: interval) } catch { return }
             var current = snapshot()

@@ -15,7 +15,7 @@ public struct IdentityDaemon: Service {
     public var version: String
     public var environment: [String: String]
     /// How the configuration files are watched (poll and debounce periods).
-    public var watcher: ConfigWatcher
+    public var watcher: ConfigFileWatcher
     public var options: IdentityServiceOptions?
     let keyClient: any IdentityKeyClient
     let certClient: any IdentityCertClient
@@ -35,7 +35,7 @@ public struct IdentityDaemon: Service {
         self.keyClient = keyClient
         self.certClient = certClient
         self.environment = environment
-        self.watcher = ConfigWatcher(files: files)
+        self.watcher = ConfigFileWatcher(files: files)
         self.options = options
         self.logger = logger
     }
