@@ -45,10 +45,10 @@ struct CloudProtocolTests {
     func hubURLs() {
         let device = ProvisionedDevice(hubName: "hub", gatewayHost: "parent", deviceId: "dev 1", credentials: .sharedPrivateKey(keyId: "k"))
         let http = CloudHTTPClient(options: CloudClientOptions(), timeout: .seconds(70), retries: 1, logger: makeTestLogger(label: "t"))
-        let client = HubModuleClient(http: http, device: device, keys: InTestKeyStore(), port: 443, authorizationOverride: nil)
+        let client = HubModuleClient(http: http, device: device, keys: InTestKeyStore(), port: 443)
         #expect(client.url(moduleId: nil) == "https://parent/devices/dev%201/modules?api-version=2017-11-08-preview")
         #expect(client.url(moduleId: "m=1") == "https://parent/devices/dev%201/modules/m%3D1?api-version=2017-11-08-preview")
-        let emulator = HubModuleClient(http: http, device: device, keys: InTestKeyStore(), port: 8443, authorizationOverride: nil)
+        let emulator = HubModuleClient(http: http, device: device, keys: InTestKeyStore(), port: 8443)
         #expect(emulator.url(moduleId: "m") == "https://parent:8443/devices/dev%201/modules/m?api-version=2017-11-08-preview")
         #expect(IdentityService.normalizedURL("HTTPS://Global.Azure-Devices-Provisioning.net") == "https://global.azure-devices-provisioning.net/")
         #expect(IdentityService.normalizedURL("https://localhost:8443/x") == "https://localhost:8443/x")

@@ -73,21 +73,21 @@ struct DPSSetup {
             """)
     }
 
-    func service(_ configuration: IdentitydConfiguration, mode: HubAuthMode = .servicePolicy, certs: (any IdentityCertClient)? = nil) -> IdentityService {
-        fixture.service(configuration, options: fixture.options(emulator: emulator, mode: mode), certs: certs ?? certd?.client ?? NoCertd())
+    func service(_ configuration: IdentitydConfiguration, certs: (any IdentityCertClient)? = nil) -> IdentityService {
+        fixture.service(configuration, options: fixture.options(emulator: emulator), certs: certs ?? certd?.client ?? NoCertd())
     }
 }
 
 @Suite("DPS provisioning against a mock DPS and the IoT Hub emulator (§4.4)")
 struct DPSProvisioningTests {
-    @Test("symmetric key: register with SAS and payload, poll, then reconcile with the assigned hub", arguments: HubAuthMode.allCases)
-    func symmetricKey(mode: HubAuthMode) async throws {
+    @Test("symmetric key: register with SAS and payload, poll, then reconcile with the assigned hub")
+    func symmetricKey() async throws {
         try await DPSSetup.run { setup in
             setup.enrollSymmetricKey("reg1", deviceId: "dps-device-1")
             setup.dps.setPollsBeforeAssigned(2)
             let payloadPath = setup.fixture.directory + "/payload.json"
             try #"{"modelId":"dtmi:contoso:edge;1","nested":{"list":[1,2,{"x":null}]}}"#.write(toFile: payloadPath, atomically: true, encoding: .utf8)
-            let service = setup.service(try setup.configuration(payloadPath: payloadPath), mode: mode)
+            let service = setup.service(try setup.configuration(payloadPath: payloadPath))
             try await service.start()
 
             #expect(setup.dps.refusals.isEmpty, "\(setup.dps.refusals)")
@@ -204,7 +204,16 @@ struct DPSProvisioningTests {
     @Test("X.509: certd issues the identity certificate from a CSR signed through keyd; DPS sees the client certificate (mutual TLS)")
     func x509() async throws {
         try await DPSSetup.run(x509: true) { setup in
-            setup.dps.enroll("x509-reg", .init(deviceId: "x509-device", key: nil, assignedHub: "localhost"))
+            setup.dps.enroll("x509-reg", .init(deviceId: "x509-reg", key: nil, assignedHub: "localhost"))
+            // X.509 CA authentication: the certificate's common name is the device id. The hub knows the device as CA-authenticated and trusts certd's local CA (through an X.509 enrollment
+            // group), so identityd manages its modules with the device certificate over mutual TLS.
+            let caPEM = try String(contentsOfFile: setup.certd!.caPEMPath, encoding: .utf8)
+            _ = try await setup.emulator.registry.createOrUpdateEnrollmentGroup(
+                EnrollmentGroup(enrollmentGroupId: "local-ca", attestation: .x509(primary: caPEM, secondary: nil)), ifMatch: nil
+            )
+            _ = try await setup.emulator.registry.createOrUpdateDevice(
+                DeviceIdentity(deviceId: "x509-reg", authentication: .certificateAuthority), ifMatch: nil
+            )
             let config = try setup.fixture.configuration(
                 """
                 [provisioning]
@@ -223,7 +232,7 @@ struct DPSProvisioningTests {
             #expect(setup.dps.registrations.map(\.registrationId) == ["x509-reg"])
             #expect(setup.dps.registrations.first?.authorization == nil, "X.509 registrations carry no SAS token")
             let device = try #require(try await service.deviceIdentity(uid: 0).aziot)
-            #expect(device.deviceId == "x509-device" && device.auth?.type == "x509" && device.auth?.certId == "device-id")
+            #expect(device.deviceId == "x509-reg" && device.auth?.type == "x509" && device.auth?.certId == "device-id")
             // The key pair is RSA-2048 in keyd, the certificate is certd's, for the registration id's subject.
             guard case .rsa? = setup.fixture.keys.keyPair("device-id") else {
                 Issue.record("the identity key is not RSA")

@@ -21,12 +21,12 @@ func withEmulator(_ body: (IdentityFixture, EmulatorHarness) async throws -> Voi
 
 @Suite("reconciliation of module identities against the IoT Hub emulator (§4.7)")
 struct ReconcileEmulatorTests {
-    @Test("first start creates the module principals in Hub with keys derived from the master key", arguments: HubAuthMode.allCases)
-    func firstStart(mode: HubAuthMode) async throws {
+    @Test("first start creates the module principals in Hub with keys derived from the master key")
+    func firstStart() async throws {
         try await withEmulator { fixture, emulator in
             try await fixture.addDevice("device1", to: emulator)
             let config = try fixture.manualConfiguration(principals: IdentityFixture.modulePrincipals(["mod1", "mod2"]))
-            let service = fixture.service(config, options: fixture.options(emulator: emulator, mode: mode))
+            let service = fixture.service(config, options: fixture.options(emulator: emulator))
             try await service.start()
 
             #expect(try await emulator.moduleIds("device1") == ["mod1", "mod2"])
@@ -51,19 +51,19 @@ struct ReconcileEmulatorTests {
         }
     }
 
-    @Test("restart: ours kept (same generation), dropped principals removed, foreign modules untouched, unknown namesakes recreated", arguments: HubAuthMode.allCases)
-    func stateMachine(mode: HubAuthMode) async throws {
+    @Test("restart: ours kept (same generation), dropped principals removed, foreign modules untouched, unknown namesakes recreated")
+    func stateMachine() async throws {
         try await withEmulator { fixture, emulator in
             try await fixture.addDevice("device1", to: emulator)
             let first = try fixture.manualConfiguration(principals: IdentityFixture.modulePrincipals(["keep", "drop"]))
-            try await fixture.service(first, options: fixture.options(emulator: emulator, mode: mode)).start()
+            try await fixture.service(first, options: fixture.options(emulator: emulator)).start()
             let keptGeneration = try await emulator.registry.module(deviceId: "device1", moduleId: "keep").generationId
             // Modules identityd did not create: a foreign one, and one named like a principal added later.
             _ = try await emulator.registry.createOrUpdateModule(ModuleIdentity(moduleId: "foreign", deviceId: "device1"), ifMatch: nil)
             let namesake = try await emulator.registry.createOrUpdateModule(ModuleIdentity(moduleId: "adopted", deviceId: "device1"), ifMatch: nil).module
 
             let second = try fixture.manualConfiguration(principals: IdentityFixture.modulePrincipals(["keep", "adopted", "new"]))
-            try await fixture.service(second, options: fixture.options(emulator: emulator, mode: mode)).start()
+            try await fixture.service(second, options: fixture.options(emulator: emulator)).start()
 
             #expect(try await emulator.moduleIds("device1") == ["adopted", "foreign", "keep", "new"])
             #expect(try await emulator.registry.module(deviceId: "device1", moduleId: "keep").generationId == keptGeneration)
@@ -74,11 +74,11 @@ struct ReconcileEmulatorTests {
         }
     }
 
-    @Test("a configuration change on disk reconciles without provisioning again", arguments: HubAuthMode.allCases)
-    func configurationUpdate(mode: HubAuthMode) async throws {
+    @Test("a configuration change on disk reconciles without provisioning again")
+    func configurationUpdate() async throws {
         try await withEmulator { fixture, emulator in
             try await fixture.addDevice("device1", to: emulator)
-            let service = fixture.service(try fixture.manualConfiguration(principals: IdentityFixture.modulePrincipals(["a"])), options: fixture.options(emulator: emulator, mode: mode))
+            let service = fixture.service(try fixture.manualConfiguration(principals: IdentityFixture.modulePrincipals(["a"])), options: fixture.options(emulator: emulator))
             try await service.start()
             await service.reload(try fixture.manualConfiguration(principals: IdentityFixture.modulePrincipals(["b"])))
             #expect(try await emulator.moduleIds("device1") == ["b"])
@@ -88,18 +88,18 @@ struct ReconcileEmulatorTests {
         }
     }
 
-    @Test("another device's prev_state does not count: the modules are recreated for the new device", arguments: HubAuthMode.allCases)
-    func deviceChange(mode: HubAuthMode) async throws {
+    @Test("another device's prev_state does not count: the modules are recreated for the new device")
+    func deviceChange() async throws {
         try await withEmulator { fixture, emulator in
             try await fixture.addDevice("device1", to: emulator)
-            try await fixture.service(try fixture.manualConfiguration(principals: IdentityFixture.modulePrincipals(["m"])), options: fixture.options(emulator: emulator, mode: mode)).start()
+            try await fixture.service(try fixture.manualConfiguration(principals: IdentityFixture.modulePrincipals(["m"])), options: fixture.options(emulator: emulator)).start()
             // device2 already has a module "m" (not ours as far as identityd knows) and the device key changes too.
             let key2 = (0..<32).map { _ in UInt8.random(in: 0...255) }
             try await emulator.addDevice("device2", key: key2)
             fixture.keys.setKey("device-id", key2)
             let stale = try await emulator.registry.createOrUpdateModule(ModuleIdentity(moduleId: "m", deviceId: "device2"), ifMatch: nil).module
             let config = try fixture.manualConfiguration(deviceId: "device2", principals: IdentityFixture.modulePrincipals(["m"]))
-            try await fixture.service(config, options: fixture.options(emulator: emulator, mode: mode)).start()
+            try await fixture.service(config, options: fixture.options(emulator: emulator)).start()
             #expect(try await emulator.registry.module(deviceId: "device2", moduleId: "m").generationId != stale.generationId)
             // The old device's module backups are gone with its directory.
             #expect(!FileManager.default.fileExists(atPath: fixture.store.deviceDirectory(hub: "localhost", deviceId: "device1")))
@@ -169,7 +169,7 @@ struct DeviceTokenTests {
         try await withEmulator { fixture, emulator in
             try await fixture.addDevice("device1", to: emulator)
             fixture.keys.setKey("device-id", Array(repeating: 9, count: 32))
-            let service = fixture.service(try fixture.manualConfiguration(principals: IdentityFixture.modulePrincipals(["m"])), options: fixture.options(emulator: emulator, mode: .deviceToken))
+            let service = fixture.service(try fixture.manualConfiguration(principals: IdentityFixture.modulePrincipals(["m"])), options: fixture.options(emulator: emulator))
             let error = await thrownError { try await service.start() }
             guard case .hubClient(let cause)? = error as? IdentityServiceError else {
                 Issue.record("expected a Hub client error, got \(String(describing: error))")
@@ -184,7 +184,7 @@ struct DeviceTokenTests {
     func deviceTokenAccepted() async throws {
         try await withEmulator { fixture, emulator in
             try await fixture.addDevice("device1", to: emulator)
-            let service = fixture.service(try fixture.manualConfiguration(), options: fixture.options(emulator: emulator, mode: .deviceToken))
+            let service = fixture.service(try fixture.manualConfiguration(), options: fixture.options(emulator: emulator))
             try await service.start()
             _ = try await service.createModuleIdentity(uid: 0, type: "aziot", moduleId: "m1", localIdOptions: nil)
             #expect(try await emulator.moduleIds("device1") == ["m1"])

@@ -17,9 +17,6 @@ public enum ReprovisionTrigger: String, Sendable, CustomStringConvertible {
 /// Settings of an ``IdentityService`` that are not in identityd's configuration file.
 public struct IdentityServiceOptions: Sendable {
     public var cloud: CloudClientOptions
-    /// Replaces the device's own credentials on IoT Hub's module REST API. Tests only: for an IoT Hub emulator that
-    /// accepts service-policy tokens only.
-    var hubAuthorizationOverride: (@Sendable () async throws -> String?)?
 
     public init(cloud: CloudClientOptions = CloudClientOptions()) {
         self.cloud = cloud
@@ -291,7 +288,7 @@ public actor IdentityService {
 
     func hubClient(_ device: ProvisionedDevice) -> HubModuleClient {
         HubModuleClient(
-            http: httpClient(), device: device, keys: keys, port: options.cloud.hubPort, authorizationOverride: options.hubAuthorizationOverride)
+            http: httpClient(), device: device, keys: keys, port: options.cloud.hubPort)
     }
 
     /// The JSON of `payload = { uri = "file:///…" }`.

@@ -72,12 +72,6 @@ final class EmulatorHarness: Sendable {
         ).device
     }
 
-    /// A fresh service token of the `iothubowner` policy.
-    func serviceToken() throws -> String {
-        let connectionString = try IoTHubConnectionString(parsing: server.serviceConnectionString)
-        return try connectionString.makeSharedAccessSignature(expiry: UInt64(Date().timeIntervalSince1970) + 3600).description
-    }
-
     /// Module ids of a device, sorted.
     func moduleIds(_ deviceId: String) async throws -> [String] {
         try await registry.modules(deviceId: deviceId).map(\.moduleId).sorted()

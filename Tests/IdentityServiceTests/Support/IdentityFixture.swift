@@ -7,19 +7,6 @@ import MQTTTestSupport
 import TOMLConfig
 import Testing
 
-/// How identityd authenticates to the emulator's module REST API in a test.
-enum HubAuthMode: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    /// The device's own SAS token (signed by the key store with the device key), as in production. Needs the emulator
-    /// to accept device-scoped tokens on `/devices/{id}/modules` (another branch adds that): until it is merged, the
-    /// tests run in this mode fail with `Hub client error` (401).
-    case deviceToken
-    /// A service token of the emulator's `iothubowner` policy (through identityd's test-only override), so that the
-    /// reconciliation logic is exercised against the emulator today.
-    case servicePolicy
-
-    var testDescription: String { rawValue }
-}
-
 /// A temporary directory with identityd's home, the in-test key store and helpers to build configurations and
 /// services.
 struct IdentityFixture {
@@ -65,7 +52,7 @@ struct IdentityFixture {
     }
 
     /// Options that point identityd at the emulator, with short waits.
-    func options(emulator: EmulatorHarness?, mode: HubAuthMode = .servicePolicy, extraCA: [String] = [], hubPort: Int? = nil) -> IdentityServiceOptions {
+    func options(emulator: EmulatorHarness?, extraCA: [String] = [], hubPort: Int? = nil) -> IdentityServiceOptions {
         var cloud = CloudClientOptions(
             retryDelay: .milliseconds(50),
             throttleBackoff: [.milliseconds(100)],
@@ -75,11 +62,7 @@ struct IdentityFixture {
             hubPort: hubPort ?? emulator?.httpsPort ?? 443
         )
         cloud.proxy = nil
-        var options = IdentityServiceOptions(cloud: cloud)
-        if mode == .servicePolicy, let emulator {
-            options.hubAuthorizationOverride = { try emulator.serviceToken() }
-        }
-        return options
+        return IdentityServiceOptions(cloud: cloud)
     }
 
     func service(_ configuration: IdentitydConfiguration, options: IdentityServiceOptions, certs: any IdentityCertClient = NoCertd()) -> IdentityService {

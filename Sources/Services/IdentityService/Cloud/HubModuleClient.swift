@@ -19,7 +19,6 @@ struct HubModuleClient: Sendable {
     /// Port of the REST endpoint (443 but for emulators).
     let port: Int
     /// Replaces the device's own authorization (tests only: an emulator that takes service tokens only).
-    let authorizationOverride: (@Sendable () async throws -> String?)?
 
     func list() async throws -> [HubModule] {
         let response = try await send(.GET, moduleId: nil)
@@ -63,14 +62,10 @@ struct HubModuleClient: Sendable {
         var request = CloudHTTPClient.Request(method: method, url: url(moduleId: moduleId))
         if ifMatchAny { request.headers.append(("If-Match", "*")) }
         if let body { request.body = body.jsonBytes }
-        if let authorizationOverride {
-            request.authorization = authorizationOverride
-        } else {
-            let credentials = device.credentials
-            let keys = keys
-            let audience = CloudSASToken.Audience.hub(hostname: device.hubName, deviceId: device.deviceId)
-            request.authorization = { try await credentials.authorization(for: audience, keys: keys) }
-        }
+        let credentials = device.credentials
+        let keys = keys
+        let audience = CloudSASToken.Audience.hub(hostname: device.hubName, deviceId: device.deviceId)
+        request.authorization = { try await credentials.authorization(for: audience, keys: keys) }
         return try await http.send(request, identity: device.tlsIdentity)
     }
 
