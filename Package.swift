@@ -158,6 +158,7 @@ let package = Package(
         .target(
             name: "KeyService",
             dependencies: [
+                "AziotConfig",
                 "AziotClients", "UnixSocketHTTP", "TOMLConfig", "ConfigFiles",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -367,7 +368,7 @@ let package = Package(
         .testTarget(
             name: "CertServiceTests",
             dependencies: [
-                "CertService", "TOMLConfig", "UnixSocketHTTP", "MQTTTestSupport",
+                "CertService", "AziotConfig", "TOMLConfig", "UnixSocketHTTP", "MQTTTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -381,7 +382,7 @@ let package = Package(
         .testTarget(
             name: "KeyServiceTests",
             dependencies: [
-                "KeyService", "AziotClients", "UnixSocketHTTP", "TOMLConfig", "MQTTTestSupport",
+                "KeyService", "AziotClients", "AziotConfig", "UnixSocketHTTP", "TOMLConfig", "MQTTTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import AziotConfig
 import CertService
 import Testing
 import TOMLConfig
@@ -113,6 +114,6 @@ struct CertdConfigurationTests {
         ("exact", "exact", true), ("exact", "exact2", false),
     ])
     func wildcard(pattern: String, text: String, matches: Bool) {
-        #expect(WildcardPattern(pattern).matches(text) == matches)
+        #expect(PrincipalPattern(pattern).matches(text) == matches)
     }
 }

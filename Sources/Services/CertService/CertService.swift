@@ -1,4 +1,5 @@
 import AziotClients
+import AziotConfig
 import Foundation
 import NIOHTTP1
 public import Logging
@@ -31,7 +32,7 @@ public actor CertService {
 
     /// Whether `uid` may create, import or delete `certId`: root always; others when a principal's pattern matches.
     public func isAuthorized(uid: UInt32, certId: String) -> Bool {
-        uid == 0 || configuration.principals.contains { $0.uid == uid && $0.certs.contains { WildcardPattern($0).matches(certId) } }
+        uid == 0 || configuration.principals.contains { $0.uid == uid && $0.certs.contains { PrincipalPattern($0).matches(certId) } }
     }
 
     private func authorize(uid: UInt32, certId: String) throws(CertServiceError) {

@@ -1,4 +1,5 @@
 public import AziotClients
+import AziotConfig
 import Crypto
 public import Foundation
 public import Logging
@@ -21,7 +22,7 @@ public actor KeyService {
     public static let handleValidationKeyID = "handle-validation-key"
 
     private let store: KeyFileStore
-    private var principals: [UInt32: [KeyIDPattern]]
+    private var principals: [UInt32: [PrincipalPattern]]
     private let logger: Logger
 
     /// Validates the configuration. Refuses PKCS#11 (`pkcs11_lib_path`, `pkcs11_base_slot`, `pkcs11:` preloaded
@@ -272,9 +273,9 @@ public actor KeyService {
         }
     }
 
-    private static func principalMap(_ principals: [KeydConfiguration.Principal]) -> [UInt32: [KeyIDPattern]] {
-        var map: [UInt32: [KeyIDPattern]] = [:]
-        for principal in principals { map[principal.uid, default: []] += principal.keys.map(KeyIDPattern.init) }
+    private static func principalMap(_ principals: [KeydConfiguration.Principal]) -> [UInt32: [PrincipalPattern]] {
+        var map: [UInt32: [PrincipalPattern]] = [:]
+        for principal in principals { map[principal.uid, default: []] += principal.keys.map(PrincipalPattern.init) }
         return map
     }
 

@@ -1,6 +1,6 @@
-/// A `[[principal]] keys` entry: a key id pattern where `*` matches any run of characters (also none) and `?` exactly
-/// one; everything else matches itself.
-public struct KeyIDPattern: Sendable, Hashable, CustomStringConvertible {
+/// A `[[principal]]` pattern of keyd (`keys`) and certd (`certs`): an id pattern where `*` matches any run of
+/// characters (also none) and `?` exactly one; everything else matches itself.
+public struct PrincipalPattern: Sendable, Hashable, CustomStringConvertible {
     public let pattern: String
     private let scalars: [Unicode.Scalar]
 

@@ -1,8 +1,9 @@
+import AziotConfig
 import KeyService
 import Testing
 
 @Suite("Principal key id patterns (* and ? wildcards)")
-struct KeyIDPatternTests {
+struct PrincipalPatternTests {
     @Test func wildcards() {
         let cases: [(String, String, Bool)] = [
             ("device-id", "device-id", true),
@@ -24,7 +25,7 @@ struct KeyIDPatternTests {
             ("é?", "éx", true),
         ]
         for (pattern, id, expected) in cases {
-            #expect(KeyIDPattern(pattern).matches(id) == expected, "\(pattern) vs \(id)")
+            #expect(PrincipalPattern(pattern).matches(id) == expected, "\(pattern) vs \(id)")
         }
     }
 }
