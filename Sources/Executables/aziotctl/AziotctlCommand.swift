@@ -17,9 +17,12 @@ struct AziotctlCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aziotctl",
         abstract: "Configure and operate the Azure IoT Identity Service.",
-        version: "1.6.0",
-        subcommands: [ConfigCommand.self, SystemCommand.self]
+        version: AziotctlCommand.packageVersion,
+        subcommands: [CheckCommand.self, CheckListCommand.self, ConfigCommand.self, SystemCommand.self]
     )
+
+    /// The identity service version this build stands for (`--version`, and `check`'s aziot-version).
+    static let packageVersion = "1.6.0"
 }
 
 /// A failure explained to the user; printed as `Error: <message>` with exit status 1.

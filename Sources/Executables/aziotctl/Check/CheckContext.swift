@@ -1,0 +1,184 @@
+import AziotClients
+import CertService
+import ConfigFiles
+import Foundation
+import IoTHubProtocol
+import NIOHTTP1
+import KeyService
+import NIOCore
+import Synchronization
+import UnixSocketHTTP
+import X509
+
+/// The `aziotctl check` options that checks read.
+struct CheckOptions: Sendable {
+    var ntpServer = "pool.ntp.org:123"
+    var iothubHostname: String?
+    var proxyURI: String?
+    var expectedAziotVersion: String?
+    var verbose = false
+}
+
+/// The aziot daemons `check` talks to.
+enum AziotDaemon: String, Sendable, CaseIterable {
+    case keyd, certd, tpmd, identityd
+
+    /// The service user that reads this daemon's files.
+    var user: String {
+        switch self {
+        case .keyd: "aziotks"
+        case .certd: "aziotcs"
+        case .tpmd: "aziottpm"
+        case .identityd: "aziotid"
+        }
+    }
+}
+
+/// What the checks learn as they run, for the checks after them (the reference's `CheckerCache`).
+struct CheckContext {
+    let options: CheckOptions
+    let environment: [String: String]
+
+    /// Parsed by the `*-config-well-formed` checks; nil when absent or malformed.
+    var keyd: KeydConfiguration?
+    var certd: CertdConfiguration?
+    var tpmd: TpmdSettings?
+    var identityd: IdentitydSettings?
+    /// Daemons whose `*-running` check passed.
+    var running: Set<AziotDaemon> = []
+    /// Preloaded certificates read through certd (certs-read): id → leaf certificate.
+    var certificates: [String: Certificate] = [:]
+    /// Preloaded key pairs read through keyd (key-pairs-read): id → public parameters.
+    var keyPairs: [String: KeyPairPublicKey] = [:]
+    /// identityd's answer to `GET /identities/identity`, fetched at most once.
+    var deviceIdentity: DeviceIdentityAnswer?
+
+    init(options: CheckOptions, environment: [String: String]) {
+        self.options = options
+        self.environment = environment
+    }
+
+    static let requestTimeout = Duration.seconds(10)
+
+    /// The config files of a service (with the `AZIOT_<SVC>_CONFIG(_DIR)` overrides).
+    func configFiles(_ daemon: AziotDaemon) -> ConfigFileSet {
+        ConfigFileSet.aziotService(daemon.rawValue, environment: environment)
+    }
+
+    /// The socket of a daemon: its own `[endpoints]`, else identityd's, else `/run/aziot/<svc>.sock`
+    /// (`AZIOT_IDENTITYD_SOCKET` overrides identityd's).
+    func socketPath(_ daemon: AziotDaemon) -> String {
+        var uri: String?
+        switch daemon {
+        case .keyd:
+            uri = keyd?.endpoint?.description ?? identityd?.keydEndpoint
+        case .certd:
+            uri = certd?.certdEndpoint ?? identityd?.certdEndpoint
+        case .tpmd:
+            uri = tpmd?.endpoint ?? identityd?.tpmdEndpoint
+        case .identityd:
+            if let socket = environment["AZIOT_IDENTITYD_SOCKET"] { return socket }
+            uri = identityd?.identitydEndpoint
+        }
+        if let uri, let path = try? ServiceEndpoint(parsing: uri).clientSocketPath() { return path }
+        return "/run/aziot/\(daemon.rawValue).sock"
+    }
+
+    var keyClient: KeyClient { KeyClient(socketPath: socketPath(.keyd), apiVersion: "2021-05-01") }
+    var certClient: CertClient { CertClient(socketPath: socketPath(.certd)) }
+
+    /// The user a service runs as, for "can it read this file" checks: the service user when it exists, else
+    /// the user running `aziotctl` (as the reference does in development builds).
+    func serviceUser(_ daemon: AziotDaemon) -> SystemUser {
+        SystemUser.named(daemon.user) ?? SystemUser.current()
+    }
+
+    /// The device identity from identityd, asked once (needs root or a principal allowed GetDevice).
+    mutating func identityFromIdentityd() async -> DeviceIdentityAnswer {
+        if let deviceIdentity { return deviceIdentity }
+        let answer = await DeviceIdentityAnswer.fetch(socket: socketPath(.identityd))
+        deviceIdentity = answer
+        return answer
+    }
+}
+
+/// A key pair's public half as keyd reports it (`/parameters/...`).
+enum KeyPairPublicKey: Sendable, Equatable {
+    /// Big-endian modulus and exponent, without leading zero bytes.
+    case rsa(modulus: [UInt8], exponent: [UInt8])
+    /// The DER curve OID and the compressed point.
+    case ec(curveOID: [UInt8], compressedPoint: [UInt8])
+}
+
+/// identityd's answer to `GET /identities/identity`.
+enum DeviceIdentityAnswer: Sendable {
+    case identity(hubName: String, gatewayHost: String?)
+    case unavailable(String)
+
+    static func fetch(socket: String) async -> DeviceIdentityAnswer {
+        let client = UnixSocketHTTPClient(socketPath: socket, host: "identityd.sock")
+        let response: UnixSocketHTTPClient.Response
+        do {
+            response = try await withTimeout(CheckContext.requestTimeout) {
+                try await client.request(.GET, "/identities/identity?api-version=2020-09-01")
+            }
+        } catch {
+            return .unavailable("identityd could not be asked for the device identity: \(error)")
+        }
+        guard response.status.code == 200 else {
+            return .unavailable("identityd answered \(response.status.code) to GET /identities/identity: \(errorMessage(response.bodyText))")
+        }
+        guard let body = try? JSONValue(parsing: response.bodyText), let spec = body["spec"], let hub = spec["hubName"]?.stringValue else {
+            return .unavailable("identityd's identity has no spec.hubName")
+        }
+        return .identity(hubName: hub, gatewayHost: spec["gatewayHost"]?.stringValue)
+    }
+}
+
+/// The `message` of a `{"message": …}` error body, else the body.
+func errorMessage(_ body: String) -> String {
+    if let value = try? JSONValue(parsing: body), let message = value["message"]?.stringValue { return message }
+    return body
+}
+
+/// `operation`'s result, or a timeout error after `limit`; the operation is cancelled (and left to finish on its own).
+func withTimeout<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    let slot = ContinuationSlot<T>()
+    return try await withCheckedThrowingContinuation { continuation in
+        slot.set(continuation)
+        let work = Task {
+            do {
+                slot.resume(with: .success(try await operation()))
+            } catch {
+                slot.resume(with: .failure(error))
+            }
+        }
+        Task {
+            try? await Task.sleep(for: limit)
+            if slot.resume(with: .failure(TimeoutError(limit: limit))) { work.cancel() }
+        }
+    }
+}
+
+struct TimeoutError: Error, CustomStringConvertible {
+    let limit: Duration
+    var description: String { "no answer within \(limit.components.seconds) s" }
+}
+
+/// A continuation resumed by whichever of two tasks finishes first.
+private final class ContinuationSlot<T: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+
+    func set(_ value: CheckedContinuation<T, any Error>) { continuation.withLock { $0 = value } }
+
+    /// Resumes the continuation unless it already was; returns whether this call resumed it.
+    @discardableResult
+    func resume(with result: Result<T, any Error>) -> Bool {
+        guard let pending = continuation.withLock({ state -> CheckedContinuation<T, any Error>? in
+            defer { state = nil }
+            return state
+        }) else { return false }
+        pending.resume(with: result)
+        return true
+    }
+}
