@@ -136,7 +136,7 @@ enum CertificateChecks {
             }
         }
         let info: JSONObject = ["certificates": .array(checked)]
-        if !errors.isEmpty { return .error(errors.joined(separator: "\n"), info: info) }
+        if !errors.isEmpty { return .error((errors + warnings).joined(separator: "\n"), info: info) }
         if !warnings.isEmpty { return .warning(warnings.joined(separator: "\n"), info: info) }
         return CheckOutcome(.ok, info: info)
     }
@@ -169,9 +169,9 @@ enum CertificateChecks {
 
     // MARK: est-server-https
 
+    /// Unlike the reference, this reads certd's configuration only, so it runs whether or not certd does.
     static func estServerHTTPS(_ context: inout CheckContext) async -> CheckOutcome {
         guard let certd = context.certd else { return .skipped }
-        guard context.running.contains(.certd) else { return .skipped }
         var urls: [String] = []
         if let est = certd.est {
             if case .table(let table)? = est["urls"] {

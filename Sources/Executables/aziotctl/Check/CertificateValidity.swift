@@ -16,10 +16,14 @@ struct CertificateValidity: Sendable {
     var notAfter: Date
 
     init(certName: String, certID: String, certificate: Certificate) {
+        self.init(certName: certName, certID: certID, notBefore: certificate.notValidBefore, notAfter: certificate.notValidAfter)
+    }
+
+    init(certName: String, certID: String, notBefore: Date, notAfter: Date) {
         self.certName = certName
         self.certID = certID
-        notBefore = certificate.notValidBefore
-        notAfter = certificate.notValidAfter
+        self.notBefore = notBefore
+        self.notAfter = notAfter
     }
 
     /// The reference's `CertificateValidity` fields.

@@ -31,9 +31,9 @@ enum ConfigurationChecks {
     static func tpmdWellFormed(_ context: inout CheckContext) async -> CheckOutcome {
         let files = context.configFiles(.tpmd)
         let dropIns = (try? files.dropInFiles()) ?? []
-        if !HostFiles.exists(files.mainFile) && dropIns.isEmpty && !HostFiles.isDirectory(files.directory) {
+        if !HostFiles.exists(files.mainFile) && dropIns.isEmpty {
             return .ignored(
-                "tpmd is not configured (\(files.mainFile) and \(files.directory) do not exist); it is only needed for TPM provisioning.")
+                "tpmd is not configured (neither \(files.mainFile) nor any \(files.directory)/*.toml exists); it is only needed for TPM provisioning.")
         }
         let (outcome, parsed) = load(.tpmd, files) { (table) throws(ConfigError) in try TpmdSettings(table) }
         context.tpmd = parsed

@@ -143,7 +143,7 @@ enum ConnectivityChecks {
                         + "sudo cp <path>/azure-iot-test-only.root.ca.cert.pem /usr/local/share/ca-certificates/azure-iot-test-only.root.ca.cert.pem.crt; "
                         + "sudo update-ca-certificates")
             }
-            return .error(lines.joined(separator: "\n"), causes: [error.description], info: info)
+            return .error(lines.joined(separator: "\n"), info: info)
         }
     }
 }

@@ -107,11 +107,11 @@ enum HostChecks {
                 return .warning(
                     "Could not query NTP server \(server): \(reason).\n"
                         + "Allow outgoing UDP traffic to the NTP server (port 123 by default), or pass --ntp-server host:port with an NTP server this device can reach.",
-                    causes: [reason], info: info)
+                    info: info)
             case .invalidServer(let reason), .badAnswer(let reason):
                 return .error(
                     "Could not query NTP server \(server): \(reason).\nPass --ntp-server host:port with a working NTP server.",
-                    causes: [reason], info: info)
+                    info: info)
             }
         }
         let offset = Int(abs(answer.offset).rounded(.down))
