@@ -383,7 +383,7 @@ struct CheckExecutableTests {
         #expect(current.result("configs-up-to-date") == "ok")
     }
 
-    @Test("connectivity: DPS endpoint and hub from identityd's identity; refused, untrusted and silent servers fail with the fix")
+    @Test("connectivity: DPS endpoint and hub from identityd's identity; refused, untrusted and silent servers fail with the fix; HTTP proxy")
     func connectivity() async throws {
         let device = try CheckDevice()
         defer { Task { await device.shutdown() } }
@@ -427,6 +427,22 @@ struct CheckExecutableTests {
         #expect(failed.result("host-connect-iothub-mqtt") == "error")
         #expect(failed.details("host-connect-iothub-mqtt").contains("Failed to do TLS Handshake, Connection Attempt Timed out in 3 Seconds"))
         #expect(failed.result("host-connect-dps-endpoint") == "error")
+
+        // Through an HTTP proxy: HTTPS and DPS use it, AMQP and MQTT do not; a proxy that refuses CONNECT fails HTTPS.
+        let proxy = try ConnectProxy()
+        defer { proxy.stop() }
+        let proxied = ports.merging(["SSL_CERT_FILE": pki.ca, "AZIOTCTL_IOTHUB_AMQP_PORT": "\(closed)"]) { $1 }
+        let (_, viaProxy) = try await device.checkJSON(only + ["--proxy-uri", "http://127.0.0.1:\(proxy.port)"], extra: proxied)
+        #expect(viaProxy.result("host-connect-iothub-https") == "ok", "\(viaProxy.details("host-connect-iothub-https"))")
+        #expect(viaProxy.result("host-connect-dps-endpoint") == "ok", "\(viaProxy.details("host-connect-dps-endpoint"))")
+        #expect(viaProxy.result("host-connect-iothub-amqp") == "error")
+        #expect(viaProxy.info("host-connect-iothub-https")["proxy"] as? String == "http://127.0.0.1:\(proxy.port)")
+        #expect(proxy.targets.sorted() == ["localhost:\(tlsPort)", "localhost:\(tlsPort)"])
+        let refusing = try ConnectProxy(status: 407)
+        defer { refusing.stop() }
+        let (_, refused) = try await device.checkJSON(only + ["--proxy-uri", "127.0.0.1:\(refusing.port)"], extra: proxied)
+        #expect(refused.result("host-connect-iothub-https") == "error")
+        #expect(refused.details("host-connect-iothub-https").contains("the proxy refused CONNECT localhost:\(tlsPort): HTTP/1.1 407 Refused"))
 
         // --iothub-hostname wins over identityd.
         let (_, named) = try await device.checkJSON(only + ["--iothub-hostname", "127.0.0.1"], extra: ports.merging(["SSL_CERT_FILE": pki.ca]) { $1 })

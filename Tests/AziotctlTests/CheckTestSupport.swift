@@ -313,3 +313,86 @@ func closedUDPPort() throws -> Int {
     _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
     return Int(UInt16(bigEndian: address.sin_port))
 }
+
+/// A minimal HTTP `CONNECT` proxy on a free port of 127.0.0.1 (its own threads): it records each target, answers
+/// `status` (200 relays the bytes both ways), and refuses anything else with 400.
+final class ConnectProxy: @unchecked Sendable {
+    let port: Int
+    private let fd: Int32
+    private let state = Mutex<(stopped: Bool, targets: [String])>((false, []))
+
+    var targets: [String] { state.withLock { $0.targets } }
+
+    init(status: Int = 200) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard bound == 0, listen(fd, 16) == 0 else { throw TestFailure("cannot listen: \(errno)") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread { [self] in
+            while !state.withLock({ $0.stopped }) {
+                var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&poller, 1, 100) > 0 else { continue }
+                let client = accept(fd, nil, nil)
+                guard client >= 0 else { continue }
+                Thread { self.serve(client, status: status) }.start()
+            }
+            Glibc.close(fd)
+        }.start()
+    }
+
+    func stop() { state.withLock { $0.stopped = true } }
+
+    private func serve(_ client: Int32, status: Int) {
+        defer { Glibc.close(client) }
+        var head: [UInt8] = []
+        var byte: UInt8 = 0
+        while !head.suffix(4).elementsEqual([13, 10, 13, 10]) {
+            guard read(client, &byte, 1) == 1 else { return }
+            head.append(byte)
+        }
+        let line = String(decoding: head, as: UTF8.self).split(separator: "\r\n").first ?? ""
+        let parts = line.split(separator: " ")
+        guard parts.count == 3, parts[0] == "CONNECT" else {
+            reply(client, "HTTP/1.1 400 Bad Request\r\n\r\n")
+            return
+        }
+        let target = String(parts[1])
+        state.withLock { $0.targets.append(target) }
+        guard status == 200, let colon = target.lastIndex(of: ":"), let targetPort = UInt16(target[target.index(after: colon)...]) else {
+            reply(client, "HTTP/1.1 \(status) Refused\r\n\r\n")
+            return
+        }
+        let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { Glibc.close(upstream) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")  // tests only proxy to this machine
+        address.sin_port = targetPort.bigEndian
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard connected == 0 else {
+            reply(client, "HTTP/1.1 502 Bad Gateway\r\n\r\n")
+            return
+        }
+        reply(client, "HTTP/1.1 200 Connection established\r\n\r\n")
+        var buffer = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            var pollers = [pollfd(fd: client, events: Int16(POLLIN), revents: 0), pollfd(fd: upstream, events: Int16(POLLIN), revents: 0)]
+            guard poll(&pollers, 2, 10_000) > 0 else { return }
+            for (from, to) in [(0, upstream), (1, client)] where pollers[from].revents != 0 {
+                let count = buffer.withUnsafeMutableBytes { read(pollers[from].fd, $0.baseAddress, $0.count) }
+                guard count > 0 else { return }
+                _ = buffer.withUnsafeBytes { write(to, $0.baseAddress, count) }
+            }
+        }
+    }
+
+    private func reply(_ client: Int32, _ text: String) {
+        _ = Array(text.utf8).withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+    }
+}

@@ -105,7 +105,8 @@ enum DaemonChecks {
             return .error(
                 errors.joined(separator: "\n")
                     + "\nEach [preloaded_keys] file must exist, hold a PEM private key and be readable by \(user.name) "
-                    + "(chown \(user.name) <file>; chmod 0600 <file>); then run 'aziotctl system restart'.",
+                    + "(chown \(user.name) <file>; chmod 0600 <file>); then run 'aziotctl system restart'. "
+                    + "Run this check as root: keyd lets only root and its principals load keys.",
                 info: info)
         }
         if !warnings.isEmpty {

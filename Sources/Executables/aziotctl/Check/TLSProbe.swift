@@ -17,7 +17,8 @@ struct TLSProbe: Sendable {
         var credentials: String?
 
         init(parsing uri: String) throws(ProbeError) {
-            guard let components = URLComponents(string: uri), let host = components.host, !host.isEmpty else {
+            // `host:port` alone means an HTTP proxy, as curl reads it.
+            guard let components = URLComponents(string: uri.contains("://") ? uri : "http://" + uri), let host = components.host, !host.isEmpty else {
                 throw ProbeError("\(uri) is not a proxy URI; expected http://host:port")
             }
             guard components.scheme == nil || components.scheme == "http" else {
