@@ -248,6 +248,8 @@ struct CheckExecutableTests {
         let identity = try await device.makeKeyAndCertificate("device-id")
         let other = try await device.makeKeyAndCertificate("other")
         let p384 = try await device.makeKeyAndCertificate("p384", curve: "secp384r1")
+        let rsa1024 = device.file("rsa1024.key.pem")
+        try await openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", rsa1024])
         let sasKey = device.file("sas.key")
         #expect(FileManager.default.createFile(atPath: sasKey, contents: Data((0..<32).map { _ in UInt8.random(in: 0...255) })))
         try device.writeKeyd("""
@@ -255,6 +257,7 @@ struct CheckExecutableTests {
             device-id = "file://\(identity.key)"
             p384 = "file://\(p384.key)"
             sas = "file://\(sasKey)"
+            rsa1024 = "file://\(rsa1024)"
             """)
         // device-id's certificate is the one made for another key.
         try device.writeCertd("""
@@ -274,7 +277,8 @@ struct CheckExecutableTests {
         #expect(document.result("key-pairs-read") == "warning", "\(document.details("key-pairs-read"))")
         #expect(document.details("key-pairs-read").contains("EC key p384 not using recommended curve (recommended: P-256)"))
         let keys = document.info("key-pairs-read")["keys"] as? [[String: Any]] ?? []
-        #expect(keys.compactMap { $0["type"] as? String }.sorted() == ["ec", "ec", "symmetric"])
+        #expect(document.details("key-pairs-read").contains("RSA key rsa1024 has length 1024 (min recommended: 2048)"))
+        #expect(keys.compactMap { $0["type"] as? String }.sorted() == ["ec", "ec", "rsa", "symmetric"])
         #expect(document.result("certs-match-private-keys") == "error")
         let mismatch = document.details("certs-match-private-keys")
         #expect(mismatch.contains("preloaded cert with ID \"device-id\" does not match preloaded private key with ID \"device-id\""))

@@ -1,12 +1,7 @@
 import AziotClients
 import CertService
 import ConfigFiles
-import Foundation
-import IoTHubProtocol
-import NIOHTTP1
 import KeyService
-import NIOCore
-import Synchronization
 import UnixSocketHTTP
 import X509
 
@@ -17,21 +12,6 @@ struct CheckOptions: Sendable {
     var proxyURI: String?
     var expectedAziotVersion: String?
     var verbose = false
-}
-
-/// The aziot daemons `check` talks to.
-enum AziotDaemon: String, Sendable, CaseIterable {
-    case keyd, certd, tpmd, identityd
-
-    /// The service user that reads this daemon's files.
-    var user: String {
-        switch self {
-        case .keyd: "aziotks"
-        case .certd: "aziotcs"
-        case .tpmd: "aziottpm"
-        case .identityd: "aziotid"
-        }
-    }
 }
 
 /// What the checks learn as they run, for the checks after them (the reference's `CheckerCache`).
@@ -108,77 +88,4 @@ enum KeyPairPublicKey: Sendable, Equatable {
     case rsa(modulus: [UInt8], exponent: [UInt8])
     /// The DER curve OID and the compressed point.
     case ec(curveOID: [UInt8], compressedPoint: [UInt8])
-}
-
-/// identityd's answer to `GET /identities/identity`.
-enum DeviceIdentityAnswer: Sendable {
-    case identity(hubName: String, gatewayHost: String?)
-    case unavailable(String)
-
-    static func fetch(socket: String) async -> DeviceIdentityAnswer {
-        let client = UnixSocketHTTPClient(socketPath: socket, host: "identityd.sock")
-        let response: UnixSocketHTTPClient.Response
-        do {
-            response = try await withTimeout(CheckContext.requestTimeout) {
-                try await client.request(.GET, "/identities/identity?api-version=2020-09-01")
-            }
-        } catch {
-            return .unavailable("identityd could not be asked for the device identity: \(error)")
-        }
-        guard response.status.code == 200 else {
-            return .unavailable("identityd answered \(response.status.code) to GET /identities/identity: \(errorMessage(response.bodyText))")
-        }
-        guard let body = try? JSONValue(parsing: response.bodyText), let spec = body["spec"], let hub = spec["hubName"]?.stringValue else {
-            return .unavailable("identityd's identity has no spec.hubName")
-        }
-        return .identity(hubName: hub, gatewayHost: spec["gatewayHost"]?.stringValue)
-    }
-}
-
-/// The `message` of a `{"message": …}` error body, else the body.
-func errorMessage(_ body: String) -> String {
-    if let value = try? JSONValue(parsing: body), let message = value["message"]?.stringValue { return message }
-    return body
-}
-
-/// `operation`'s result, or a timeout error after `limit`; the operation is cancelled (and left to finish on its own).
-func withTimeout<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    let slot = ContinuationSlot<T>()
-    return try await withCheckedThrowingContinuation { continuation in
-        slot.set(continuation)
-        let work = Task {
-            do {
-                slot.resume(with: .success(try await operation()))
-            } catch {
-                slot.resume(with: .failure(error))
-            }
-        }
-        Task {
-            try? await Task.sleep(for: limit)
-            if slot.resume(with: .failure(TimeoutError(limit: limit))) { work.cancel() }
-        }
-    }
-}
-
-struct TimeoutError: Error, CustomStringConvertible {
-    let limit: Duration
-    var description: String { "no answer within \(limit.components.seconds) s" }
-}
-
-/// A continuation resumed by whichever of two tasks finishes first.
-private final class ContinuationSlot<T: Sendable>: Sendable {
-    private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
-
-    func set(_ value: CheckedContinuation<T, any Error>) { continuation.withLock { $0 = value } }
-
-    /// Resumes the continuation unless it already was; returns whether this call resumed it.
-    @discardableResult
-    func resume(with result: Result<T, any Error>) -> Bool {
-        guard let pending = continuation.withLock({ state -> CheckedContinuation<T, any Error>? in
-            defer { state = nil }
-            return state
-        }) else { return false }
-        pending.resume(with: result)
-        return true
-    }
 }
