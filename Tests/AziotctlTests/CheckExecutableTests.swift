@@ -333,6 +333,14 @@ struct CheckExecutableTests {
         #expect(document.result("keyd-running") == "ignored")
         #expect(document.checks.count == 24)
 
+        // The form `iotedge check` runs: `-o=json-stream`, one object per line.
+        let stream = try await device.aziotctl(["check", "-o=json-stream", "--dont-run", ReferenceCheckIDs.all.joined(separator: " ")])
+        #expect(stream.status == 0)
+        let kinds = try stream.stdout.split(separator: "\n").map { line in
+            (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["kind"] as? String ?? "?"
+        }
+        #expect(kinds == ["section"] + Array(repeating: "check", count: 20) + ["section"] + Array(repeating: "check", count: 4) + ["additional_info"])
+
         // aziot-version warns when the version differs; --warnings-as-errors turns that into an error and exit 1.
         let version = ["--dont-run", skip.joined(separator: " "), "--expected-aziot-version", "9.9.9"]
         let (warnStatus, warned) = try await device.checkJSON(version)
