@@ -86,7 +86,7 @@ struct CheckExecutableTests {
         let device = healthy.device
         defer {
             healthy.sntp.stop()
-            Task { await device.shutdown() }
+            device.shutdown()
         }
 
         let (status, document) = try await device.checkJSON(healthy.arguments, extra: healthy.environment)
@@ -154,7 +154,7 @@ struct CheckExecutableTests {
     @Test("an unknown key in a drop-in is an error naming the key and the file; the exit status is 1")
     func unknownKeys() async throws {
         let device = try CheckDevice()
-        defer { Task { await device.shutdown() } }
+        defer { device.shutdown() }
         try device.writeKeyd()
         try device.write(device.configDirectory("keyd") + "/50-typo.toml", "max_request = 5\n")
         try device.writeCertd()
@@ -181,7 +181,7 @@ struct CheckExecutableTests {
     @Test("expired and soon-expiring preloaded certificates: errors and warnings with the file to replace")
     func expiredCertificates() async throws {
         let device = try CheckDevice()
-        defer { Task { await device.shutdown() } }
+        defer { device.shutdown() }
         let expired = try await device.makeKeyAndCertificate("device-id", days: -1)
         let soon = try await device.makeKeyAndCertificate("local-ca", days: 3)
         let bootstrap = try await device.makeKeyAndCertificate("est-bootstrap", days: -1)
@@ -244,7 +244,7 @@ struct CheckExecutableTests {
     @Test("keys and certificates through keyd and certd: a certificate of another key, a P-384 key and a symmetric key")
     func keysAndCertificates() async throws {
         let device = try CheckDevice()
-        defer { Task { await device.shutdown() } }
+        defer { device.shutdown() }
         let identity = try await device.makeKeyAndCertificate("device-id")
         let other = try await device.makeKeyAndCertificate("other")
         let p384 = try await device.makeKeyAndCertificate("p384", curve: "secp384r1")
@@ -290,7 +290,7 @@ struct CheckExecutableTests {
     @Test("host-local-time: an unreachable NTP server warns; a server whose clock is an hour off warns with the offset")
     func localTime() async throws {
         let device = try CheckDevice()
-        defer { Task { await device.shutdown() } }
+        defer { device.shutdown() }
         let closed = try closedUDPPort()
         let (_, unreachable) = try await device.checkJSON(["--ntp-server", "127.0.0.1:\(closed)"])
         #expect(unreachable.result("host-local-time") == "warning")
@@ -314,7 +314,7 @@ struct CheckExecutableTests {
     @Test("--dont-run: listed checks are ignored and not printed; an unknown id is reported; --warnings-as-errors fails on warnings")
     func dontRunAndWarningsAsErrors() async throws {
         let device = try CheckDevice()
-        defer { Task { await device.shutdown() } }
+        defer { device.shutdown() }
         try device.writeKeyd()
         try device.writeCertd()
         try device.writeIdentityd(provisioning: "[provisioning]\nsource = \"none\"\n")
@@ -356,7 +356,7 @@ struct CheckExecutableTests {
     func permissionDeniedIsFatal() async throws {
         guard getuid() == 0 else { return }  // needs root to run aziotctl as nobody on a root-only file
         let device = try CheckDevice()
-        defer { Task { await device.shutdown() } }
+        defer { device.shutdown() }
         try device.writeKeyd()
         chmod(device.configFile("keyd"), 0o600)
         for path in [device.root, "\(device.root)/etc", "\(device.root)/etc/keyd", device.configDirectory("keyd")] { chmod(path, 0o755) }
@@ -371,7 +371,7 @@ struct CheckExecutableTests {
     @Test("configs-up-to-date: a super-config newer than the generated files, or a missing 00-super.toml, warns")
     func configsUpToDate() async throws {
         let device = try CheckDevice()
-        defer { Task { await device.shutdown() } }
+        defer { device.shutdown() }
         let only = ["--dont-run", ReferenceCheckIDs.all.filter { $0 != "configs-up-to-date" }.joined(separator: " ")]
         let (_, absent) = try await device.checkJSON(only)
         #expect(absent.result("configs-up-to-date") == "ignored")
@@ -398,7 +398,7 @@ struct CheckExecutableTests {
     @Test("connectivity: DPS endpoint and hub from identityd's identity; refused, untrusted and silent servers fail with the fix; HTTP proxy")
     func connectivity() async throws {
         let device = try CheckDevice()
-        defer { Task { await device.shutdown() } }
+        defer { device.shutdown() }
         let pki = try await device.makeServerPKI()
         let tlsPort = try await device.startTLSServer(cert: pki.cert, key: pki.key)
         try device.writeIdentityd(provisioning: """
@@ -465,7 +465,7 @@ struct CheckExecutableTests {
     @Test("check-list: the 24 ids by section as JSON, and a text table")
     func checkList() async throws {
         let device = try CheckDevice()
-        defer { Task { await device.shutdown() } }
+        defer { device.shutdown() }
         let json = try await device.aziotctl(["check-list", "-o", "json"])
         #expect(json.status == 0)
         let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: [[String: String]]] ?? [:]

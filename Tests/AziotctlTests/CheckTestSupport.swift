@@ -197,10 +197,12 @@ final class CheckDevice: @unchecked Sendable {
         return (result.status, try CheckDocument(result.stdout))
     }
 
-    func shutdown() async {
-        await identityd?.stop()
+    /// Stops every process this device started and removes its directory. Synchronous, so that a `defer` runs it
+    /// before the test returns (a `Task` in a `defer` may never run before the test process exits).
+    func shutdown() {
+        if let identityd { Task { await identityd.stop() } }
+        identityd = nil
         for (_, child) in processes { child.terminate() }
-        for (_, child) in processes { _ = try? await child.waitForExit(timeout: .seconds(15)) }
         processes = [:]
         try? FileManager.default.removeItem(atPath: root)
     }
