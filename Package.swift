@@ -255,9 +255,16 @@ let package = Package(
             name: "aziotctl",
             dependencies: [
                 "AziotConfig", "ConfigFiles", "TOMLConfig", "UnixSocketHTTP",
+                "AziotClients", "KeyService", "CertService", "IoTHubProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/Executables/aziotctl",
             swiftSettings: strict
@@ -413,7 +420,7 @@ let package = Package(
         .testTarget(
             name: "AziotctlTests",
             dependencies: [
-                "aziotctl", "AziotConfig", "TOMLConfig", "MQTTTestSupport", "UnixSocketHTTP",
+                "aziotctl", "AziotConfig", "TOMLConfig", "MQTTTestSupport", "UnixSocketHTTP", "IoTHubProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

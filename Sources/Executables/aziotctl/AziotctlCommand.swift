@@ -9,7 +9,10 @@ import ArgumentParser
 ///   where `config apply` writes each `00-super.toml` (default `/etc/aziot/<svc>/config.d`);
 /// - `AZIOT_SECRETS_DIR`: where the inline device key goes, as `<dir>/keyd/device-id` (default `/var/secrets/aziot`);
 /// - `AZIOT_CS_UID`, `AZIOT_ID_UID`: the uids of `aziotcs` and `aziotid` when those users do not exist;
-/// - `AZIOT_IDENTITYD_SOCKET`: identityd's socket for `system reprovision` (default `/run/aziot/identityd.sock`);
+/// - `AZIOT_IDENTITYD_SOCKET`: identityd's socket for `system reprovision` and `check` (default `/run/aziot/identityd.sock`);
+/// - `AZIOTCTL_CONFIG`: the super-config `check` compares with the generated files (default `/etc/aziot/config.toml`);
+/// - `AZIOTCTL_IOTHUB_{AMQP,HTTPS,MQTT}_PORT`, `AZIOTCTL_CONNECT_TIMEOUT_SEC`, `SSL_CERT_FILE`: `check`'s connectivity
+///   checks (hub ports, time limit, trusted CAs);
 /// - `AZIOTCTL_SYSTEMD_MARKER`: the directory whose existence means systemd runs the machine
 ///   (default `/run/systemd/system`).
 @main
@@ -17,9 +20,12 @@ struct AziotctlCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aziotctl",
         abstract: "Configure and operate the Azure IoT Identity Service.",
-        version: "1.6.0",
-        subcommands: [ConfigCommand.self, SystemCommand.self]
+        version: AziotctlCommand.packageVersion,
+        subcommands: [CheckCommand.self, CheckListCommand.self, ConfigCommand.self, SystemCommand.self]
     )
+
+    /// The identity service version this build stands for (`--version`, and `check`'s aziot-version).
+    static let packageVersion = "1.6.0"
 }
 
 /// A failure explained to the user; printed as `Error: <message>` with exit status 1.

@@ -1,5 +1,8 @@
 #if canImport(Glibc)
 import Glibc
+#if canImport(CoreFoundation)
+import CoreFoundation  // with Foundation in the build, the C stat/timespec types are attributed to it
+#endif
 #elseif canImport(Darwin)
 import Darwin
 #endif
@@ -91,6 +94,13 @@ enum HostFiles {
         if let owner, chown(path, owner.uid, owner.gid) != 0 {
             throw CLIError("could not give \(path) to user \(owner.name): \(errorText())")
         }
+    }
+
+    /// The file's modification time in seconds since 1970, or why it cannot be examined (`ENOENT`, `EACCES`…).
+    static func modificationTime(_ path: String) -> Result<Double, CLIError> {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return .failure(CLIError(errno == ENOENT ? "ENOENT" : errorText())) }
+        return .success(Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
     }
 
     /// The machine's host name.

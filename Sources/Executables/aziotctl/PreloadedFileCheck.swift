@@ -3,6 +3,9 @@ import TOMLConfig
 
 #if canImport(Glibc)
 import Glibc
+#if canImport(CoreFoundation)
+import CoreFoundation  // with Foundation in the build, the C stat/timespec types are attributed to it
+#endif
 #elseif canImport(Darwin)
 import Darwin
 #endif
