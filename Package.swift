@@ -243,7 +243,7 @@ let package = Package(
         .executableTarget(
             name: "aziotd",
             dependencies: [
-                "KeyService", "CertService", "IdentityService", "AziotClients", "UnixSocketHTTP", "ConfigFiles", "TOMLConfig", "DaemonLogging",
+                "KeyService", "CertService", "IdentityService", "AziotClients", "AziotConfig", "UnixSocketHTTP", "ConfigFiles", "TOMLConfig", "DaemonLogging",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

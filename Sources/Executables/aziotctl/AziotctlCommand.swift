@@ -1,4 +1,5 @@
 import ArgumentParser
+import AziotConfig
 
 /// `aziotctl`: configure and operate the identity service daemons (keyd, certd, identityd, tpmd).
 ///
@@ -25,7 +26,7 @@ struct AziotctlCommand: AsyncParsableCommand {
     )
 
     /// The identity service version this build stands for (`--version`, and `check`'s aziot-version).
-    static let packageVersion = "1.6.0"
+    static let packageVersion = AziotVersion.current
 }
 
 /// A failure explained to the user; printed as `Error: <message>` with exit status 1.

@@ -1,3 +1,4 @@
+import AziotConfig
 import ConfigFiles
 import DaemonLogging
 import Foundation
@@ -11,7 +12,7 @@ import UnixSocketHTTP
 /// `/etc/aziot/<svc>/config.toml` + `config.d` (with the `AZIOT_<SVC>_CONFIG(_DIR)` overrides), the socket from
 /// systemd or `[endpoints]`, and a graceful stop on SIGTERM.
 enum DaemonSupport {
-    static let version = "1.5.0-swift"
+    static let version = AziotVersion.current
 
     /// `AZIOT_LOG` in env_logger syntax: the last plain level wins (`info`, `aziot_keyd=debug,info`).
     static func logLevel(_ environment: [String: String]) -> Logger.Level {
