@@ -255,7 +255,7 @@ let package = Package(
             name: "aziotctl",
             dependencies: [
                 "AziotConfig", "ConfigFiles", "TOMLConfig", "UnixSocketHTTP",
-                "AziotClients", "KeyService", "CertService", "IoTHubProtocol",
+                "AziotClients", "KeyService", "CertService", "IdentityService", "IoTHubProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,11 +1,11 @@
 import ConfigFiles
+import IdentityService
 import TOMLConfig
+import UnixSocketHTTP
 
 /// What `aziotctl check` needs from identityd's merged configuration (`/etc/aziot/identityd/config.toml` +
-/// `config.d`), read strictly: every key of identityd's schema is understood, anything else is reported.
+/// `config.d`), read by identityd's own parser: every key of its schema is understood, anything else is reported.
 ///
-/// identityd's own configuration type is not part of this build yet; this reader follows the same schema
-/// (spec §4.3, §4.4, §4.11) and can be replaced by it without changing the checks.
 struct IdentitydSettings: Sendable, Equatable {
     var hostname: String
     var homedir: String
@@ -57,121 +57,43 @@ struct IdentitydSettings: Sendable, Equatable {
         }
     }
 
+    /// Reads the merged configuration with identityd's own parser (so `check` and the daemon never disagree) and
+    /// keeps what the checks use. `[endpoints]` entries that are not written stay nil.
     init(_ table: ConfigTable) throws(ConfigError) {
-        let reader = ConfigReader(table)
-        hostname = try reader.required("hostname", reader.string)
-        homedir = try reader.required("homedir", reader.string)
-        _ = try reader.boolean("prefer_module_identity_cache")
-        if let maxRequests = try reader.integer("max_requests"), maxRequests <= 0 {
-            throw reader.invalid("max_requests", "must be a positive number of connections, found \(maxRequests)")
-        }
-        cloudTimeoutSec = try reader.integer("cloud_timeout_sec") ?? Self.defaultCloudTimeoutSec
-        if let retries = try reader.integer("cloud_retries"), retries < 0 { throw reader.invalid("cloud_retries", "must not be negative") }
-
-        let provisioningTable = try reader.required("provisioning", reader.table)
-        localGatewayHostname = try provisioningTable.string("local_gateway_hostname")
-        let source = try provisioningTable.required("source", provisioningTable.string)
-        switch source {
-        case "manual":
-            let iothubHostname = try provisioningTable.required("iothub_hostname", provisioningTable.string)
-            let deviceID = try provisioningTable.required("device_id", provisioningTable.string)
-            let auth = try provisioningTable.required("authentication", provisioningTable.table)
-            let method = try auth.required("method", auth.string)
+        let configuration = try IdentitydConfiguration(table)
+        hostname = configuration.hostname
+        homedir = configuration.homedir
+        cloudTimeoutSec = configuration.cloudTimeoutSeconds
+        localGatewayHostname = configuration.provisioning.localGatewayHostname
+        switch configuration.provisioning.source {
+        case .manual(let manual):
             let authentication: ManualAuthentication
-            switch method {
-            case "sas":
-                authentication = .sas(keyID: try auth.required("device_id_pk", auth.string))
-            case "x509":
-                authentication = .x509(certID: try auth.required("identity_cert", auth.string), keyID: try auth.required("identity_pk", auth.string))
-                try Self.readSubject(auth, "csr_subject")
-            default:
-                throw auth.invalid("method", "expected \"sas\" or \"x509\", found \"\(method)\"")
+            switch manual.authentication {
+            case .sas(let keyId): authentication = .sas(keyID: keyId)
+            case .connectionString: authentication = .sas(keyID: "device-id")
+            case .x509(let cert, let key, _): authentication = .x509(certID: cert, keyID: key)
             }
-            provisioning = .manual(iothubHostname: iothubHostname, deviceID: deviceID, authentication: authentication)
-        case "dps":
-            if localGatewayHostname != nil {
-                throw provisioningTable.invalid("source", "DPS provisioning is not supported in nested mode (local_gateway_hostname is set)")
-            }
-            let globalEndpoint = try provisioningTable.required("global_endpoint", provisioningTable.string)
-            let scopeID = try provisioningTable.required("scope_id", provisioningTable.string)
-            if let payload = try provisioningTable.table("payload") { _ = try payload.required("uri", payload.string) }
-            let attestationTable = try provisioningTable.required("attestation", provisioningTable.table)
-            let method = try attestationTable.required("method", attestationTable.string)
+            provisioning = .manual(iothubHostname: manual.iothubHostname, deviceID: manual.deviceId, authentication: authentication)
+        case .dps(let dps):
             let attestation: DPSAttestation
-            switch method {
-            case "symmetric_key":
-                _ = try attestationTable.required("registration_id", attestationTable.string)
-                attestation = .symmetricKey(keyID: try attestationTable.required("symmetric_key", attestationTable.string))
-            case "x509":
-                attestation = .x509(
-                    certID: try attestationTable.required("identity_cert", attestationTable.string),
-                    keyID: try attestationTable.required("identity_pk", attestationTable.string))
-                try Self.readSubject(attestationTable, "registration_id")
-                if let renew = try attestationTable.table("identity_auto_renew") {
-                    _ = try renew.boolean("rotate_key")
-                    _ = try renew.string("threshold")
-                    _ = try renew.string("retry")
-                }
-            case "tpm":
-                _ = try attestationTable.required("registration_id", attestationTable.string)
-                attestation = .tpm
-            default:
-                throw attestationTable.invalid("method", "expected \"symmetric_key\", \"x509\" or \"tpm\", found \"\(method)\"")
+            switch dps.attestation {
+            case .symmetricKey(_, let key): attestation = .symmetricKey(keyID: key)
+            case .x509(_, let cert, let key, _): attestation = .x509(certID: cert, keyID: key)
+            case .tpm: attestation = .tpm
             }
-            provisioning = .dps(globalEndpoint: globalEndpoint, scopeID: scopeID, attestation: attestation)
-        case "none":
+            provisioning = .dps(globalEndpoint: dps.globalEndpoint, scopeID: dps.scopeId, attestation: attestation)
+        case .none:
             provisioning = .none
-        default:
-            throw provisioningTable.invalid("source", "expected \"manual\", \"dps\" or \"none\", found \"\(source)\"")
         }
-
-        let localID = try reader.table("localid")
-        if let localID { _ = try localID.required("domain", localID.string) }
-        var names: Set<String> = []
-        for principal in try reader.tableArray("principal") {
-            let uid = try principal.required("uid", principal.integer)
-            guard UInt32(exactly: uid) != nil else { throw principal.invalid("uid", "\(uid) is not a valid uid") }
-            let name = try principal.required("name", principal.string)
-            guard names.insert(name).inserted else { throw principal.invalid("name", "\"\(name)\" is used by more than one principal") }
-            let idtypes = try principal.stringArray("idtype") ?? []
-            for idtype in idtypes where !["device", "module", "local"].contains(idtype) {
-                throw principal.invalid("idtype", "expected \"device\", \"module\" or \"local\", found \"\(idtype)\"")
-            }
-            if idtypes.contains("local") && localID == nil {
-                throw principal.invalid("idtype", "\"local\" needs a top-level [localid] table with the domain of local identities")
-            }
-            if provisioning == .none, let cloud = idtypes.first(where: { $0 != "local" }) {
-                throw principal.invalid("idtype", "\"\(cloud)\" identities need provisioning; provisioning.source is \"none\"")
-            }
-            if let options = try principal.table("localid") {
-                guard idtypes.contains("local") else { throw principal.invalid("localid", "only allowed when idtype contains \"local\"") }
-                let type = try options.required("type", options.string)
-                guard type == "x509" else { throw options.invalid("type", "expected \"x509\", found \"\(type)\"") }
-                if let attributes = try options.string("attributes"), !["client", "server"].contains(attributes) {
-                    throw options.invalid("attributes", "expected \"client\" or \"server\", found \"\(attributes)\"")
-                }
-            }
+        let endpoints = table["endpoints"].flatMap { value -> ConfigTable? in
+            if case .table(let endpoints) = value { return endpoints }
+            return nil
         }
-
-        let endpoints = try reader.table("endpoints")
-        identitydEndpoint = try endpoints?.string("aziot_identityd")
-        keydEndpoint = try endpoints?.string("aziot_keyd")
-        certdEndpoint = try endpoints?.string("aziot_certd")
-        tpmdEndpoint = try endpoints?.string("aziot_tpmd")
-        try reader.finish()
-    }
-
-    /// A CSR subject or registration id: a common name, or a table of DN attributes.
-    private static func readSubject(_ reader: ConfigReader, _ key: String) throws(ConfigError) {
-        switch reader.value(key) {
-        case nil, .string: return
-        case .table(let table):
-            for (name, value) in table {
-                guard case .string = value else { throw reader.invalid("\(key).\(name)", "expected a string, found \(value.typeName)") }
-            }
-        case .some(let other):
-            throw reader.invalid(key, "expected a common name or a table of subject attributes, found \(other.typeName)")
-        }
+        func written(_ key: String, _ endpoint: ServiceEndpoint) -> String? { endpoints?[key] == nil ? nil : endpoint.description }
+        identitydEndpoint = written("aziot_identityd", configuration.endpoints.identityd)
+        keydEndpoint = written("aziot_keyd", configuration.endpoints.keyd)
+        certdEndpoint = written("aziot_certd", configuration.endpoints.certd)
+        tpmdEndpoint = written("aziot_tpmd", configuration.endpoints.tpmd)
     }
 }
 
