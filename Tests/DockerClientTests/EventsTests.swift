@@ -10,7 +10,8 @@ import Testing
         let name = DockerTest.uniqueName("events")
         let before = Date()
         let filters: DockerFilters = ["type": ["container"], "label": ["\(DockerTest.label)=\(name)"]]
-        let stream = try await client.events(filters: filters)
+        // From `before`: what happens between Docker's answer and its subscription is replayed, not missed.
+        let stream = try await client.events(since: .date(before), filters: filters)
         let events = try await withDeadline(.seconds(60), "create, start and die events") {
             // Read concurrently with the container's life.
             async let seen: [DockerEvent] = {
@@ -21,7 +22,6 @@ import Testing
                 }
                 return seen
             }()
-            try await Task.sleep(for: .milliseconds(200))
             try await DockerTest.withContainer(client, name: name, options: DockerTest.options(name, "exit 7")) { id in
                 _ = try await DockerTest.waitForExit(client, id)
             }
@@ -50,13 +50,12 @@ import Testing
         let client = try await DockerTest.client()
         let name = DockerTest.uniqueName("events-die")
         let filters: DockerFilters = ["type": ["container"], "event": ["die"], "label": ["\(DockerTest.label)=\(name)"]]
-        let stream = try await client.events(filters: filters)
+        let stream = try await client.events(since: .date(Date()), filters: filters)
         let first = try await withDeadline(.seconds(60), "a die event") {
             async let event: DockerEvent? = {
                 for try await event in stream { return event }
                 return nil
             }()
-            try await Task.sleep(for: .milliseconds(200))
             try await DockerTest.withContainer(client, name: name, options: DockerTest.options(name, "exit 0")) { id in
                 _ = try await DockerTest.waitForExit(client, id)
             }

@@ -34,12 +34,15 @@ final class TestHTTPServer: Sendable {
     final class State: Sendable {
         let requests = Mutex<[Request]>([])
         let open = Mutex(0)
+        /// Body bytes the kernel has taken (write completed), over all connections.
+        let written = Mutex(0)
         let handler: @Sendable (Request) -> Reply
         init(handler: @escaping @Sendable (Request) -> Reply) { self.handler = handler }
     }
 
     var requests: [Request] { state.requests.withLock { $0 } }
     var openConnections: Int { state.open.withLock { $0 } }
+    var bodyBytesWritten: Int { state.written.withLock { $0 } }
 
     private init(channel: any Channel, state: State, socketPath: String?, port: Int?) {
         self.channel = channel
@@ -132,10 +135,11 @@ final class TestHTTPServer: Sendable {
             let (handler, context) = bound.value
             guard context.channel.isActive else { return }
             var rest = rest
-            if let next = rest.popFirst() {
-                context.writeAndFlush(handler.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: next)))), promise: nil)
-            } else if let forever {
-                context.writeAndFlush(handler.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: forever)))), promise: nil)
+            if let next = rest.popFirst() ?? forever {
+                let state = handler.state
+                context.writeAndFlush(handler.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: next))))).whenSuccess {
+                    state.written.withLock { $0 += next.count }
+                }
             } else {
                 context.writeAndFlush(handler.wrapOutboundOut(.end(nil)), promise: nil)
                 return
