@@ -38,9 +38,9 @@ wait_for_engine() {
 }
 
 start_background() {
-  echo "dockerd: starting dockerd $* (log: $LOG)"
+  echo "dockerd: starting dockerd --iptables=false${*:+ $*} (log: $LOG)"
   $SUDO mkdir -p "$(dirname "$LOG")"
-  echo "=== $(date -u +%FT%TZ) scripts/start-dockerd.sh: dockerd $*" | $SUDO tee -a "$LOG" >/dev/null
+  echo "=== $(date -u +%FT%TZ) scripts/start-dockerd.sh: dockerd --iptables=false $*" | $SUDO tee -a "$LOG" >/dev/null
   # setsid: its own session, so it outlives this shell and no signal sent to our process group reaches it.
   $SUDO setsid dockerd --iptables=false "$@" >>"$LOG" 2>&1 </dev/null &
   local pid=$!
@@ -66,7 +66,10 @@ else
   if [ -f "$PIDFILE" ]; then
     pid="$(cat "$PIDFILE")"
     # Only the process started just above, and only if it is still running.
-    if $SUDO kill -0 "$pid" 2>/dev/null; then $SUDO kill "$pid"; sleep 2; fi
+    if $SUDO kill -0 "$pid" 2>/dev/null; then
+      $SUDO kill "$pid"
+      for _ in $(seq 60); do $SUDO kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    fi
   fi
   start_background --storage-driver=vfs || {
     echo "dockerd: the engine did not answer on $SOCKET within 60 s; its log is $LOG:" >&2
