@@ -34,9 +34,3 @@ public struct NetworkInspect: Sendable, Hashable {
         raw = json
     }
 }
-
-/// `POST /networks/create`.
-public struct NetworkCreateResult: Sendable, Hashable {
-    public var id: String
-    public var warning: String?
-}
