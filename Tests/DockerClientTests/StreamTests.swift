@@ -219,7 +219,7 @@ import Testing
             var seen: [String] = []
             while let frame = try await iterator.next() { seen.append(String(frame.text.prefix(4))) }
             #expect(seen == (0..<2000).map { String(format: "%04d", $0) })
-            #expect(server.bodyBytesWritten == total)
+            #expect(await eventually(timeout: .seconds(10)) { server.bodyBytesWritten == total })
         }
     }
 }
