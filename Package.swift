@@ -154,6 +154,18 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(
+            name: "DockerClient",
+            dependencies: [
+                "IoTHubProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Infrastructure/DockerClient",
+            swiftSettings: strict
+        ),
+
         // MARK: Services layer.
         .target(
             name: "KeyService",
@@ -443,6 +455,17 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ] + nio,
             path: "Tests/IdentityServiceTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DockerClientTests",
+            dependencies: [
+                "DockerClient", "IoTHubProtocol", "MQTTTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/DockerClientTests",
             swiftSettings: strict
         ),
         .testTarget(

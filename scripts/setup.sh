@@ -14,6 +14,8 @@ APT_PACKAGES=(
   iproute2 util-linux                           # network namespaces for the Python SDK tests (unshare, ip)
   python3-venv
   libsqlite3-dev                                # SQLite for GRDB (the IoT Hub emulator's registry)
+  docker.io                                     # the container engine modules run on (dockerd, containerd, runc)
+  busybox-static                                # the static binary in the locally built test images
 )
 
 missing=()
@@ -47,4 +49,8 @@ if [ -f "$MQTTLOAD_SRC/mqttload.c" ] && [ ! -x "$MQTTLOAD_BIN" -o "$MQTTLOAD_SRC
   mkdir -p .build-tools
   cc -O2 -Wall -o "$MQTTLOAD_BIN" "$MQTTLOAD_SRC/mqttload.c" -lmosquitto -lpthread
 fi
+# The Docker engine (started in the background when nothing answers on /var/run/docker.sock) and the test images
+# built locally from scratch (no registry is reachable).
+bash scripts/start-dockerd.sh
+bash scripts/test-images.sh
 echo "setup: ok"

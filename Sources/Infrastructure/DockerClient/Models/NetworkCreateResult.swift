@@ -1,0 +1,5 @@
+/// `POST /networks/create`.
+public struct NetworkCreateResult: Sendable, Hashable {
+    public var id: String
+    public var warning: String?
+}
