@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "iothub-emulator", targets: ["iothub-emulator"]),
         .executable(name: "aziotd", targets: ["aziotd"]),
         .executable(name: "aziotctl", targets: ["aziotctl"]),
+        .executable(name: "aziot-edged", targets: ["aziot-edged"]),
         .library(name: "IoTHubProtocol", targets: ["IoTHubProtocol"]),
         .library(name: "MQTTServer", targets: ["MQTTServer"]),
         .library(name: "MQTTClient", targets: ["MQTTClient"]),
@@ -238,6 +239,22 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(
+            name: "EdgeDaemon",
+            dependencies: [
+                "TOMLConfig", "ConfigFiles", "UnixSocketHTTP", "DockerClient", "AziotClients", "AziotConfig", "CertService", "IoTHubProtocol",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Services/EdgeDaemon",
+            swiftSettings: strict
+        ),
+
         // MARK: Executables.
         .executableTarget(
             name: "iothub-emulator",
@@ -261,6 +278,17 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Sources/Executables/aziotd",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "aziot-edged",
+            dependencies: [
+                "EdgeDaemon", "DaemonLogging", "UnixSocketHTTP", "ConfigFiles",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Executables/aziot-edged",
             swiftSettings: strict
         ),
         .executableTarget(
@@ -466,6 +494,18 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/DockerClientTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EdgeDaemonTests",
+            dependencies: [
+                "EdgeDaemon", "DockerClient", "UnixSocketHTTP", "AziotClients", "AziotConfig", "HubEmulator", "TOMLConfig", "ConfigFiles", "IoTHubProtocol", "MQTTTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/EdgeDaemonTests",
             swiftSettings: strict
         ),
         .testTarget(
