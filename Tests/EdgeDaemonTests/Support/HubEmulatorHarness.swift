@@ -58,11 +58,11 @@ final class HubEmulatorHarness: Sendable {
         _ = try? await task.value
     }
 
-    /// A SAS device with `key` as its primary and secondary key.
+    /// An IoT Edge device (the hub gives it `$edgeAgent` and `$edgeHub`) with SAS key `key`.
     func addDevice(_ deviceId: String, key: [UInt8]) async throws {
         let base64 = Data(key).base64EncodedString()
         _ = try await registry.createOrUpdateDevice(
-            DeviceIdentity(deviceId: deviceId, authentication: .sas(primaryKey: base64, secondaryKey: base64)), ifMatch: nil
+            DeviceIdentity(deviceId: deviceId, authentication: .sas(primaryKey: base64, secondaryKey: base64), capabilities: DeviceCapabilities(iotEdge: true)), ifMatch: nil
         )
     }
 
