@@ -145,8 +145,12 @@ public struct ManagementAPI: Sendable {
         switch action {
         case "start", "stop", "restart":
             guard request.method == .POST else { throw HTTPError.methodNotAllowed }
-        case "logs", "prepareupdate":
+        case "logs":
             // The path exists with another method.
+            throw HTTPError.methodNotAllowed
+        case "prepareupdate":
+            // Below its version the path does not exist; from it on, only with another method.
+            guard let version = request.apiVersion, version >= EdgeletAPIVersion.v2019_01_30 else { throw HTTPError.notFound }
             throw HTTPError.methodNotAllowed
         default:
             throw HTTPError.notFound
