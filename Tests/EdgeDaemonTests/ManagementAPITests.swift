@@ -13,11 +13,13 @@ extension EdgeTestDevice {
 
     /// A module spec with the test image running a shell that prints `output` and waits (host networking, the
     /// host's root at /host so the tests can run curl inside it).
-    static func moduleSpec(_ name: String, output: String = "echo started", env: [String: String] = ["MY_VAR": "1"], pull: String = "on-create") -> String {
+    static func moduleSpec(
+        _ name: String, output: String = "echo started", env: [String: String] = ["MY_VAR": "1"], pull: String = "on-create", binds: [String] = ["/:/host:ro"]
+    ) -> String {
         let script = "\(output); trap 'exit 0' TERM; while true; do sleep 1; done"
         let scriptJSON = JSONValue.string(script).jsonString
         let envJSON = env.sorted { $0.key < $1.key }.map { #"{"key":"\#($0.key)","value":"\#($0.value)"}"# }.joined(separator: ",")
-        return #"{"name":"\#(name)","type":"docker","imagePullPolicy":"\#(pull)","config":{"settings":{"image":"\#(image)","createOptions":{"Cmd":["sh","-c",\#(scriptJSON)],"HostConfig":{"NetworkMode":"host","Binds":["/:/host:ro"]}}},"env":[\#(envJSON)]}}"#
+        return #"{"name":"\#(name)","type":"docker","imagePullPolicy":"\#(pull)","config":{"settings":{"image":"\#(image)","createOptions":{"Cmd":["sh","-c",\#(scriptJSON)],"HostConfig":{"NetworkMode":"host","Binds":\#(JSONValue.array(binds.map { .string($0) }).jsonString)}}},"env":[\#(envJSON)]}}"#
     }
 
     /// A management API request made from inside the agent container (so that edged sees edgeAgent's pid).
