@@ -32,6 +32,8 @@ public struct EdgeCARenewal: Sendable {
                 let renewed = try await edgeCA.renew()
                 certificate = renewed.certificate
                 await onRenewed(renewed)
+                // A policy under which even a new certificate is due at once must not renew in a tight loop.
+                if edgeCA.nextRenewal(of: certificate) <= Date() { try await Task.sleep(for: .seconds(60)) }
             } catch is CancellationError {
                 return
             } catch {
