@@ -141,7 +141,7 @@ final class EdgeTestDevice: @unchecked Sendable {
 
     /// edged's configuration: host networking, the test image running a shell loop as the agent, the root file system
     /// read-only at /host in the agent (so tests can run the host's curl inside it), sockets in the test directory.
-    func writeEdgedConfig(extra: String = "", agentExtra: String = "") throws {
+    func writeEdgedConfig(extra: String = "", agentExtra: String = "", connectManagement: String? = nil) throws {
         try write("\(root)/etc/edged/config.toml", """
             hostname = "edge-test-host"
             homedir = "\(homedir)"
@@ -162,7 +162,7 @@ final class EdgeTestDevice: @unchecked Sendable {
 
             [connect]
             workload_uri = "unix:///var/run/iotedge/workload.sock"
-            management_uri = "unix://\(managementSocket)"
+            management_uri = "\(connectManagement ?? "unix://\(managementSocket)")"
 
             [listen]
             workload_uri = "unix://\(socket("workload"))"
@@ -178,6 +178,8 @@ final class EdgeTestDevice: @unchecked Sendable {
             network = "host"
             """)
     }
+
+    var edgedEnvironment: [String: String] { environment("edged") }
 
     /// Starts `aziot-edged` and waits until its management socket answers.
     @discardableResult
