@@ -72,6 +72,7 @@ public struct ManagementAPI: Sendable {
             return jsonResponse(system.systemInfo(dockerServerVersion: serverVersion))
         }
         add(.GET, "/systeminfo/resources", V.v2019_11_05) { _ in jsonResponse(system.resources()) }
+        add(.GET, "/systeminfo/supportbundle", V.v2020_07_07) { request in try await supportBundle(request) }
         add(.POST, "/device/reprovision", V.v2019_10_22) { request in
             try await requireAgent(request)
             Task { await onReprovision() }
@@ -183,6 +184,32 @@ public struct ManagementAPI: Sendable {
         }
         try await runtime.prepareUpdate(spec)
         return .noContent
+    }
+
+    /// `?since=&until=&iothub_hostname=&edge_runtime_only=`: an `application/zip` body (no misleading
+    /// `Content-Encoding: deflate`, which the reference adds).
+    private func supportBundle(_ request: HTTPServerRequest) async throws -> HTTPServerResponse {
+        var since: Int32 = 0
+        var until: Int32?
+        if let text = request.query["since"] {
+            guard let value = LogsTime.parse(text, now: now()) else { throw HTTPError(.badRequest, "invalid parameter: since") }
+            since = value
+        }
+        if let text = request.query["until"] {
+            guard let value = LogsTime.parse(text, now: now()) else { throw HTTPError(.badRequest, "invalid parameter: until") }
+            until = value
+        }
+        var runtimeOnly = false
+        switch request.query["edge_runtime_only"] {
+        case nil, "false": runtimeOnly = false
+        case "true": runtimeOnly = true
+        default: throw HTTPError(.badRequest, "invalid parameter: edge_runtime_only")
+        }
+        let serverVersion = try? await runtime.docker.version().version
+        let bytes = try await SupportBundle(runtime: runtime, agentName: agentName).build(
+            since: since, until: until, edgeRuntimeOnly: runtimeOnly, systemInfo: system.systemInfo(dockerServerVersion: serverVersion)
+        )
+        return HTTPServerResponse(status: .ok, headers: ["Content-Type": "application/zip"], body: ByteBuffer(bytes: bytes))
     }
 
     // MARK: Identities
