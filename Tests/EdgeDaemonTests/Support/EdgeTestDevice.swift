@@ -141,7 +141,10 @@ final class EdgeTestDevice: @unchecked Sendable {
 
     /// edged's configuration: host networking, the test image running a shell loop as the agent, the root file system
     /// read-only at /host in the agent (so tests can run the host's curl inside it), sockets in the test directory.
-    func writeEdgedConfig(extra: String = "", agentExtra: String = "", connectManagement: String? = nil) throws {
+    func writeEdgedConfig(
+        extra: String = "", agentExtra: String = "", connectManagement: String? = nil, network: String = "network = \"host\"",
+        agentHostConfig: String = #"{ NetworkMode = "host", Binds = ["/:/host:ro"] }"#
+    ) throws {
         try write("\(root)/etc/edged/config.toml", """
             hostname = "edge-test-host"
             homedir = "\(homedir)"
@@ -155,7 +158,7 @@ final class EdgeTestDevice: @unchecked Sendable {
 
             [agent.config]
             image = "\(Self.image)"
-            createOptions = { Cmd = \(Self.command), HostConfig = { NetworkMode = "host", Binds = ["/:/host:ro"] } }
+            createOptions = { Cmd = \(Self.command), HostConfig = \(agentHostConfig) }
 
             [agent.env]
             RuntimeLogLevel = "debug"
@@ -175,7 +178,7 @@ final class EdgeTestDevice: @unchecked Sendable {
 
             [moby_runtime]
             uri = "unix:///var/run/docker.sock"
-            network = "host"
+            \(network)
             """)
     }
 
