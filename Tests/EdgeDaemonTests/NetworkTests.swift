@@ -27,7 +27,7 @@ struct NetworkTests {
             do {
                 try await Self.check(device, network)
             } catch {
-                try? await device.stopEdged()
+                _ = try? await device.stopEdged()
                 try? await device.docker.removeContainer(device.agentName, force: true)
                 try? await device.docker.removeNetwork(network)
                 throw error
