@@ -224,10 +224,14 @@ final class EdgeTestDevice: @unchecked Sendable {
             _ = try? await edged.waitForExit(timeout: .seconds(30))
         }
         edged = nil
-        if let containers = try? await docker.listContainers(all: true, filters: ["label": ["net.swift-iotedge.edged-instance=\(instance)"]]) {
-            for container in containers { try? await docker.removeContainer(container.id, force: true) }
+        // Twice: a create Docker was still finishing when edged exited shows up a moment later.
+        for pass in 0..<2 {
+            if pass > 0 { try? await Task.sleep(for: .seconds(1)) }
+            if let containers = try? await docker.listContainers(all: true, filters: ["label": ["net.swift-iotedge.edged-instance=\(instance)"]]) {
+                for container in containers { try? await docker.removeContainer(container.id, force: true) }
+            }
+            try? await docker.removeContainer(agentName, force: true)
         }
-        try? await docker.removeContainer(agentName, force: true)
         for (_, child) in processes { child.terminate() }
         for (_, child) in processes { _ = try? await child.waitForExit(timeout: .seconds(15)) }
         processes = [:]
