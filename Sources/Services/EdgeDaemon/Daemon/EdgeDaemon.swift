@@ -429,17 +429,3 @@ public final class EdgeDaemon: Service, Sendable {
         }
     }
 }
-
-/// The management router, set once it exists (the agent's socket directory serves it too).
-final class RouterBox: Sendable {
-    private let router = Mutex(HTTPRouter())
-    func set(_ value: HTTPRouter) { router.withLock { $0 = value } }
-    func get() -> HTTPRouter { router.withLock { $0 } }
-}
-
-/// A start-up or run failure of edged, with what to check.
-public struct EdgeDaemonError: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}

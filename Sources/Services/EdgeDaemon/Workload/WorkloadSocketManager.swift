@@ -1,6 +1,6 @@
 import Foundation
 public import Logging
-public import UnixSocketHTTP
+import UnixSocketHTTP
 
 /// The per-module workload sockets: `<homedir>/mnt/<module>/workload.sock` (mode 0666), each served by its own
 /// ``UnixSocketHTTPServer`` with the provider's router for that module. A module's socket directory is bound into its
@@ -84,22 +84,5 @@ public actor WorkloadSocketManager: WorkloadSocketLifecycle {
     /// Stops every socket (daemon shutdown).
     public func stopAll() async {
         for module in Array(servers.keys) { await stop(module: module) }
-    }
-}
-
-/// The management socket edged serves inside edgeAgent's socket directory.
-public struct AgentManagementSocket: Sendable {
-    public var agent: String
-    /// The file name, e.g. `mgmt.sock`.
-    public var socketName: String
-    /// The management API's router (asked for when the socket starts).
-    public var router: @Sendable () -> HTTPRouter
-    public var maxConnections: Int
-
-    public init(agent: String, socketName: String, router: @escaping @Sendable () -> HTTPRouter, maxConnections: Int) {
-        self.agent = agent
-        self.socketName = socketName
-        self.router = router
-        self.maxConnections = maxConnections
     }
 }
