@@ -250,3 +250,62 @@ struct ManagementAPITests {
         }
     }
 }
+
+@Suite("The project's ManagementClient against edged")
+struct ManagementClientTests {
+    @Test("list, get, start, stop, restart and logs (500 lines and a 100 kB line, reassembled from Docker's frames); errors carry edged's status and message")
+    func client() async throws {
+        try await withEdgeDevice { device in
+            try device.writeEdgedConfig()
+            try await device.startEdged()
+            _ = try await device.waitForAgentRunning()
+            let name = device.moduleName("client")
+            let output = "i=0; while [ $i -lt 500 ]; do echo line-$i; i=$((i+1)); done; head -c 100000 /dev/zero | tr '\\0' x; echo"
+            #expect(try await device.asAgent("POST", "/modules?api-version=2020-07-07", json: EdgeTestDevice.moduleSpec(name, output: output)).status == 201)
+            let client = device.client
+
+            // Creating is edgeAgent's: the host gets 403 with edged's message.
+            do {
+                try await client.createModule(try json(EdgeTestDevice.moduleSpec(device.moduleName("denied"))))
+                Issue.record("a host process created a module")
+            } catch let error as ManagementClientError {
+                #expect(error.status == .forbidden && error.message == "forbidden")
+            }
+            do {
+                _ = try await client.module("missing-\(name)")
+                Issue.record("a missing module was found")
+            } catch let error as ManagementClientError {
+                #expect(error.status == .notFound && error.message.contains("No such container"))
+            }
+
+            #expect(try await client.module(name).status == .stopped)
+            try await client.startModule(name)
+            let running = try await client.module(name)
+            #expect(running.status == .running && running.startTime != nil && running.image == EdgeTestDevice.image)
+            #expect(running.labels["net.azure-devices.edge.owner"] == "Microsoft.Azure.Devices.Edge.Agent")
+            #expect(try await client.modules().contains { $0.name == name && $0.status == .running })
+
+            var text = ""
+            let complete = await eventually(timeout: .seconds(30)) {
+                let frames = (try? await client.logs(name)) ?? []
+                text = frames.filter { $0.stream == .stdout }.map(\.text).joined()
+                return text.hasSuffix(String(repeating: "x", count: 100) + "\n")
+            }
+            #expect(complete)
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(lines.count == 502, "500 numbered lines, the long one, and the end")
+            #expect(lines.prefix(500).enumerated().allSatisfy { $0.element == "line-\($0.offset)" })
+            #expect(lines[500] == Substring(String(repeating: "x", count: 100_000)))
+            // Docker keeps a long line as several log entries (16 kB each): tail counts those.
+            let last = try await client.logs(name, tail: "1").map(\.text).joined()
+            #expect(last.hasSuffix("xx\n") && !last.contains("line-") && last.count < 100_000)
+
+            try await client.stopModule(name)
+            #expect(try await client.module(name).status == .stopped)
+            try await client.restartModule(name)
+            #expect(try await client.module(name).status == .running)
+            let info = try await client.systemInfo()
+            #expect(info["osType"] == "Linux")
+        }
+    }
+}
