@@ -23,7 +23,7 @@ public struct ManagementAPI: Sendable {
     public let logger: Logger
     /// Called after `POST /device/reprovision` answered (the daemon then stops and reprovisions).
     public let onReprovision: @Sendable () async -> Void
-    /// Called when an update of edgeAgent through the API failed in the background (the watchdog takes over).
+    /// The clock for logs and support bundle times given as durations (`since=1 day`).
     public let now: @Sendable () -> Date
 
     public init(
