@@ -288,9 +288,9 @@ func curl(_ socket: String, _ method: String, _ path: String, json: String? = ni
 /// The same request made by the host's curl from *inside* a container (whose pid then belongs to it): the container
 /// must have the host's root file system at /host (read-only is enough). `socket` is a path in the container.
 func curlInContainer(_ container: String, _ socket: String, _ method: String, _ path: String, json: String? = nil) async throws -> CurlResult {
+    let (loader, libraries) = try await HostCurl.shared.paths()
     var arguments = [
-        "exec", container, "/host/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", "--library-path",
-        "/host/lib/x86_64-linux-gnu:/host/usr/lib/x86_64-linux-gnu", "/host/usr/bin/curl",
+        "exec", container, "/host" + loader, "--library-path", libraries.map { "/host" + $0 }.joined(separator: ":"), "/host/usr/bin/curl",
         "-s", "-S", "--max-time", "60", "--unix-socket", socket, "-X", method, "-w", "\n%{http_code}",
     ]
     if let json { arguments += ["-H", "Content-Type: application/json", "--data-binary", json] }
@@ -306,4 +306,33 @@ func curlInContainer(_ container: String, _ socket: String, _ method: String, _ 
 func hostPathInContainer(_ path: String) -> String {
     let resolved = (path as NSString).resolvingSymlinksInPath
     return "/host" + resolved
+}
+
+/// Where the host's curl finds its dynamic loader and libraries (from `ldd`, links resolved), so that a container
+/// with the host's root at /host can run it whatever the architecture.
+actor HostCurl {
+    static let shared = HostCurl()
+    private var cached: (String, [String])?
+
+    func paths() async throws -> (loader: String, libraries: [String]) {
+        if let cached { return cached }
+        let result = try await ChildProcess.run("ldd", ["/usr/bin/curl"])
+        guard result.status == 0 else { throw TestFailure("ldd /usr/bin/curl failed: \(result.stderr)") }
+        var loader: String?
+        var directories: [String] = []
+        for line in result.stdout.split(separator: "\n") {
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard let path = words.first(where: { $0.hasPrefix("/") }) else { continue }
+            let resolved = (path as NSString).resolvingSymlinksInPath
+            if line.contains("ld-linux") && !line.contains("=>") {
+                loader = resolved
+            } else {
+                let directory = (resolved as NSString).deletingLastPathComponent
+                if !directories.contains(directory) { directories.append(directory) }
+            }
+        }
+        guard let loader else { throw TestFailure("no dynamic loader in ldd's answer: \(result.stdout)") }
+        cached = (loader, directories)
+        return (loader, directories)
+    }
 }
