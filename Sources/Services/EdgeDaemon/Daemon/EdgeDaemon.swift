@@ -10,6 +10,9 @@ import Synchronization
 import UnixSocketHTTP
 import X509
 
+/// Makes the workload API's router provider once the device identity is known (start-up step 5).
+public typealias WorkloadProviderFactory = @Sendable (_ device: AziotIdentity) async throws -> any WorkloadSocketProvider
+
 /// aziot-edged: gets the device identity from identityd, makes sure the Edge CA exists, creates the Docker network,
 /// serves the management API and the per-module workload sockets, keeps edgeAgent running and collects unused
 /// images (§7.1). Runs as a `Service`: graceful shutdown (SIGTERM) stops the APIs and leaves the modules running, so
@@ -56,7 +59,7 @@ public final class EdgeDaemon: Service, Sendable {
     public let configuration: EdgedConfiguration
     public let options: Options
     public let environment: [String: String]
-    private let provider: any WorkloadSocketProvider
+    private let providerFactory: WorkloadProviderFactory
     private let logger: Logger
     private let state = Mutex(State())
 
@@ -72,17 +75,28 @@ public final class EdgeDaemon: Service, Sendable {
         case failed(String)
     }
 
-    public init(
+    public convenience init(
         configuration: EdgedConfiguration,
         options: Options = Options(),
         environment: [String: String] = [:],
         workloadProvider: any WorkloadSocketProvider = WorkloadRouterFactory.empty,
         logger: Logger
     ) {
+        self.init(configuration: configuration, options: options, environment: environment, workloadProviderFactory: { _ in workloadProvider }, logger: logger)
+    }
+
+    /// With a provider made once the device is known (the workload API needs the hub and device ids).
+    public init(
+        configuration: EdgedConfiguration,
+        options: Options = Options(),
+        environment: [String: String] = [:],
+        workloadProviderFactory: @escaping WorkloadProviderFactory,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.options = options
         self.environment = environment
-        self.provider = workloadProvider
+        self.providerFactory = workloadProviderFactory
         self.logger = logger
     }
 
@@ -164,6 +178,7 @@ public final class EdgeDaemon: Service, Sendable {
         runtime.agentName = configuration.agent.name
         runtime.agentManagementSocket = AgentBootstrap.unixPath(configuration.connect.managementURI)
 
+        let provider = try await providerFactory(device)
         let routerBox = RouterBox()
         let sockets = WorkloadSocketManager(
             mount: runtime.createBody.workloadMount ?? ContainerCreateBody.WorkloadMount(hostMountDirectory: mountDirectory, containerSocketPath: "/var/run/iotedge/workload.sock"),

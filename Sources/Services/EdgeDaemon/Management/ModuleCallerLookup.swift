@@ -27,7 +27,7 @@ public struct DockerModuleCallerLookup: ModuleCallerLookup {
     }
 
     public func moduleContainer(ofProcess pid: Int32) async -> String? {
-        guard let id = ContainerOfProcess.containerId(pid: pid, procRoot: procRoot),
+        guard let id = ProcessCgroup.containerId(pid: pid, procRoot: procRoot),
             let container = try? await docker.inspectContainer(id),
             container.config.labels[ModuleLabels.owner] == ModuleLabels.ownerValue
         else { return nil }

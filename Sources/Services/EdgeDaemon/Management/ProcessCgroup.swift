@@ -3,7 +3,7 @@ import Foundation
 /// Which container a host process runs in, from its cgroup (`/proc/<pid>/cgroup`): Docker puts a container's
 /// processes in a cgroup named after the container's 64-hex-digit id (`/docker/<id>` with cgroupfs,
 /// `/system.slice/docker-<id>.scope` with systemd). Self-contained so that the workload API can use it as well.
-public enum ContainerOfProcess {
+public enum ProcessCgroup {
     /// The container id of `pid`, or nil when the process is in no container (or is gone).
     public static func containerId(pid: Int32, procRoot: String = "/proc") -> String? {
         guard let data = FileManager.default.contents(atPath: "\(procRoot)/\(pid)/cgroup") else { return nil }
