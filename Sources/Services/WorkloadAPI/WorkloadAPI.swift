@@ -1,6 +1,6 @@
 import Foundation
 import IoTHubProtocol
-import Logging
+public import Logging
 import NIOCore
 import NIOHTTP1
 public import UnixSocketHTTP
@@ -38,6 +38,20 @@ public enum WorkloadAPI {
     /// served to it; a request naming another module is `403`, whichever container it comes from.
     public static func router(for moduleId: String, service: WorkloadService) -> HTTPRouter {
         makeRouter(service: service, boundModule: moduleId)
+    }
+
+    /// A server for a workload socket with the reference's settings: the file at `socketPath` (replaced if stale)
+    /// with mode `0666` so that any container user can connect, at most `maxConnectionsPerUID` connections per
+    /// caller uid (`[iotedge_max_requests] workload`, default 10). `moduleId` nil serves the shared socket, otherwise
+    /// that module's own socket. Start it with `start()` (or run it in a `ServiceGroup`), stop it with `stop()`.
+    public static func server(
+        socketPath: String, moduleId: String?, service: WorkloadService, maxConnectionsPerUID: Int = 10, logger: Logger
+    ) -> UnixSocketHTTPServer {
+        let routes = moduleId.map { Self.router(for: $0, service: service) } ?? Self.router(service: service)
+        let configuration = UnixSocketHTTPServerConfiguration(
+            endpoint: .unixSocket(path: socketPath), socketMode: 0o666, maxConnectionsPerUID: maxConnectionsPerUID
+        )
+        return UnixSocketHTTPServer(configuration: configuration, router: routes, logger: logger)
     }
 
     /// A module's container name: its id without leading `$` (`$edgeHub` runs as `edgeHub`).

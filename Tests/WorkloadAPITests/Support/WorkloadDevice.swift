@@ -188,13 +188,13 @@ final class WorkloadDevice: @unchecked Sendable {
     /// Serves the shared workload socket (`<root>/run/workload.sock`, mode 0666).
     @discardableResult
     func serveSharedSocket() async throws -> String {
-        try await serve(at: socket("workload"), router: WorkloadAPI.router(service: try requireService()))
+        try await serve(at: socket("workload"), moduleId: nil)
     }
 
     /// Serves module `moduleId`'s own socket (`<root>/mnt/<module>.sock`, mode 0666).
     @discardableResult
     func serveModuleSocket(_ moduleId: String) async throws -> String {
-        try await serve(at: "\(mountDirectory)/\(WorkloadAPI.containerName(ofModule: moduleId)).sock", router: WorkloadAPI.router(for: moduleId, service: try requireService()))
+        try await serve(at: "\(mountDirectory)/\(WorkloadAPI.containerName(ofModule: moduleId)).sock", moduleId: moduleId)
     }
 
     private func requireService() throws -> WorkloadService {
@@ -202,8 +202,8 @@ final class WorkloadDevice: @unchecked Sendable {
         return service
     }
 
-    private func serve(at path: String, router: HTTPRouter) async throws -> String {
-        let server = UnixSocketHTTPServer(configuration: .init(endpoint: .unixSocket(path: path), socketMode: 0o666), router: router, logger: logger)
+    private func serve(at path: String, moduleId: String?) async throws -> String {
+        let server = WorkloadAPI.server(socketPath: path, moduleId: moduleId, service: try requireService(), logger: logger)
         try await server.start()
         servers.append(server)
         return path
