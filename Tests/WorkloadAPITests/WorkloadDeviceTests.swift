@@ -87,6 +87,20 @@ struct WorkloadDeviceTests {
                     #expect(opened.string("plaintext") == b64(Array("stored by IoT Edge".utf8)))
                 }
 
+                // Other IV sizes modules use: 32 bytes (checked independently too) and a short 10-byte one.
+                for size in [32, 10] {
+                    let otherIV = (0..<size).map { _ in UInt8.random(in: 0...255) }
+                    let sealedHere = try await call("encrypt", #"{"plaintext":"\#(b64(plaintext))","initializationVector":"\#(b64(otherIV))"}"#)
+                    let bytes = try #require(sealedHere.string("ciphertext").flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) })
+                    if size >= 12 {
+                        let otherBox = try AES.GCM.SealedBox(
+                            nonce: AES.GCM.Nonce(data: otherIV), ciphertext: bytes[1..<(bytes.count - 16)], tag: bytes.suffix(16))
+                        #expect(Array(try AES.GCM.open(otherBox, using: key, authenticating: aad)) == plaintext)
+                    }
+                    let back = try await call("decrypt", #"{"ciphertext":"\#(b64(bytes))","initializationVector":"\#(b64(otherIV))"}"#)
+                    #expect(back.string("plaintext") == b64(plaintext), "IV of \(size) bytes: \(back)")
+                }
+
                 // Another generation id is another AAD: the secret does not open (500, as the reference).
                 let wrongGen = try await Curl.inContainer(
                     module, socket: ModuleContainer.workloadSocket, "POST", "/modules/\(module)/genid/\(genId)0/decrypt\(Self.query)",
