@@ -9,7 +9,7 @@ import WorkloadAPI
 @Suite("ContainerOfProcess: pid → container via cgroup, docker top fallback (§4.1)")
 struct ContainerOfProcessTests {
     static func lookup(procRoot: String = "/proc") -> ContainerOfProcess {
-        ContainerOfProcess(docker: DockerClient(), procRoot: procRoot, logger: makeTestLogger(label: "container-of-process"))
+        ContainerOfProcess(docker: ModuleContainer.docker, procRoot: procRoot, logger: makeTestLogger(label: "container-of-process"))
     }
 
     @Test("a container's processes belong to it by cgroup; with no readable cgroup, docker top decides the same")
@@ -42,7 +42,7 @@ struct ContainerOfProcessTests {
             defer { exec.terminate() }
             var execPid: Int32?
             _ = await eventually(timeout: .seconds(20)) {
-                let pids = (try? await DockerClient().topContainer(a.id).pids()) ?? []
+                let pids = (try? await ModuleContainer.docker.topContainer(a.id).pids()) ?? []
                 execPid = pids.first { $0 != pidA }
                 return execPid != nil
             }

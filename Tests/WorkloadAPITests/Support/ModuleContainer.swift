@@ -1,3 +1,4 @@
+import DockerClient
 import Foundation
 import MQTTTestSupport
 
@@ -14,6 +15,9 @@ struct ModuleContainer {
 
     let name: String
     let id: String
+
+    /// A client of the engine the docker CLI talks to (`DOCKER_HOST` or /var/run/docker.sock).
+    static var docker: DockerClient { DockerClient(configuration: .fromEnvironment(ProcessInfo.processInfo.environment)) }
 
     /// A container name (= module name) no other test or run uses.
     static func uniqueName(_ what: String) -> String {

@@ -134,7 +134,7 @@ final class WorkloadDevice: @unchecked Sendable {
             keys: keys,
             certs: certs,
             moduleKeys: IdentitydModuleKeySource(socketPath: socket("identityd")),
-            callers: ContainerOfProcess(docker: DockerClient(), logger: logger),
+            callers: ContainerOfProcess(docker: ModuleContainer.docker, logger: logger),
             logger: logger
         )
     }
