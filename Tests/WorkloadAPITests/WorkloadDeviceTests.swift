@@ -226,6 +226,46 @@ struct WorkloadDeviceTests {
         }
     }
 
+    @Test("the official Python SDK in a module container: create_from_edge_environment, and its workload signer and trust bundle")
+    func pythonSDK() async throws {
+        let venv = try PythonVenv.locate()
+        try await WorkloadDevice.with { device in
+            let module = ModuleContainer.uniqueName("sdk")
+            let genId = try await device.createModuleIdentity(module)
+            let socket = try await device.serveModuleSocket(module)
+            try await ModuleContainer.with([(module, [(socket, ModuleContainer.workloadSocket)] + venv.mounts)]) { _ in
+                // azure-iot-device 2.14: the client reads the seven IOTEDGE_* variables, fetches the trust bundle and
+                // signs its first SAS token at construction (it connects only later); then its own signer signs a
+                // string we choose, with the request shape of every SDK token renewal (POST without Content-Type).
+                let script = """
+                    import json, os
+                    from azure.iot.device import IoTHubModuleClient
+                    from azure.iot.device.iothub.edge_hsm import IoTEdgeHsm
+                    IoTHubModuleClient.create_from_edge_environment()
+                    env = os.environ
+                    hsm = IoTEdgeHsm(env["IOTEDGE_MODULEID"], env["IOTEDGE_MODULEGENERATIONID"], env["IOTEDGE_WORKLOADURI"], env["IOTEDGE_APIVERSION"])
+                    print(json.dumps({"bundle": hsm.get_certificate(), "digest": hsm.sign("resource\\n1795292912")}), flush=True)
+                    os._exit(0)
+                    """
+                let environment = [
+                    "IOTEDGE_IOTHUBHOSTNAME=localhost", "IOTEDGE_DEVICEID=\(device.deviceId)", "IOTEDGE_MODULEID=\(module)",
+                    "IOTEDGE_GATEWAYHOSTNAME=localhost", "IOTEDGE_MODULEGENERATIONID=\(genId)",
+                    "IOTEDGE_WORKLOADURI=unix://\(ModuleContainer.workloadSocket)", "IOTEDGE_APIVERSION=2019-01-30", "IOTEDGE_AUTHSCHEME=sasToken",
+                    "HOME=/tmp",
+                ]
+                let result = try await ChildProcess.run(
+                    "docker", ["exec"] + environment.flatMap { ["-e", $0] } + [module, venv.python, "-c", script], timeout: .seconds(120))
+                #expect(result.status == 0, "\(result.stderr)")
+                let output = try JSONValue(parsing: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+                #expect(output["bundle"]?.stringValue == device.edgeCAPEM)
+                let digest = try #require(output["digest"]?.stringValue.flatMap { Data(base64Encoded: $0) })
+                let files = try TemporaryDirectory()
+                let moduleKeyHex = try await hmacHex(keyHex: hex(device.masterIdentityKey), file: files.write("derivation", "\(module):\(genId):primary"))
+                #expect(hex(digest) == (try await hmacHex(keyHex: moduleKeyHex, file: files.write("data", "resource\n1795292912"))))
+            }
+        }
+    }
+
     // MARK: Helpers
 
     /// Writes the answer's leaf, chain and key, checks the JSON shape and `openssl verify` against the Edge CA, and
