@@ -176,6 +176,10 @@ struct RouterTests {
             #expect(plainText.message == "missing parameter: request body")
             let missingField = try await server.call("POST", "/modules/modA/genid/1/sign\(query)", body: #"{"keyId":"primary"}"#)
             #expect(missingField.status == 422)
+            #expect(missingField.message == "missing field `data`")
+            let wrongType = try await server.call("POST", "/modules/modA/genid/1/certificate/server\(query)", body: #"{"commonName":5}"#)
+            #expect(wrongType.status == 422)
+            #expect(wrongType.message == "invalid type: expected a string at commonName")
 
             let badData = try await server.call("POST", "/modules/modA/genid/1/sign\(query)", body: #"{"data":"~"}"#, contentType: nil)
             #expect(badData.status == 400)

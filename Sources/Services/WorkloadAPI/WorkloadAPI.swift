@@ -197,8 +197,30 @@ public enum WorkloadAPI {
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
+        } catch let error as DecodingError {
+            throw HTTPError(.unprocessableEntity, bodyErrorMessage(error))
         } catch {
             throw HTTPError(.unprocessableEntity, "invalid request body: \(error)")
+        }
+    }
+
+    /// A body decoding failure in the words of the reference's JSON parser (serde): "missing field `data`".
+    static func bodyErrorMessage(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            return keys.isEmpty ? "" : " at \(keys.joined(separator: "."))"
+        }
+        switch error {
+        case .keyNotFound(let key, _):
+            return "missing field `\(key.stringValue)`"
+        case .typeMismatch(let type, let context):
+            return "invalid type: expected \(type == String.self ? "a string" : "\(type)")\(path(context))"
+        case .valueNotFound(let type, let context):
+            return "invalid type: null, expected \(type == String.self ? "a string" : "\(type)")\(path(context))"
+        case .dataCorrupted(let context):
+            return "invalid JSON\(path(context)): \(context.underlyingError.map { "\($0)" } ?? context.debugDescription)"
+        @unknown default:
+            return "invalid request body: \(error)"
         }
     }
 
