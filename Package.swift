@@ -255,6 +255,23 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(
+            name: "WorkloadAPI",
+            dependencies: [
+                "AziotClients", "UnixSocketHTTP", "DockerClient", "IoTHubProtocol",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Services/WorkloadAPI",
+            swiftSettings: strict
+        ),
+
         // MARK: Executables.
         .executableTarget(
             name: "iothub-emulator",
@@ -506,6 +523,23 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/EdgeDaemonTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WorkloadAPITests",
+            dependencies: [
+                "WorkloadAPI", "AziotClients", "CertService", "HubEmulator", "DockerClient", "UnixSocketHTTP", "IoTHubProtocol",
+                "MQTTTestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/WorkloadAPITests",
+            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
         .testTarget(
