@@ -243,6 +243,7 @@ let package = Package(
             name: "EdgeDaemon",
             dependencies: [
                 "TOMLConfig", "ConfigFiles", "UnixSocketHTTP", "DockerClient", "AziotClients", "AziotConfig", "CertService", "IoTHubProtocol",
+                "WorkloadAPI",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

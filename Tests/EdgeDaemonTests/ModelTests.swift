@@ -111,14 +111,4 @@ struct ModelTests {
             #expect(error == HTTPError(.badRequest, "invalid parameter: \(name)"), "\(name)=\(value)")
         }
     }
-
-    @Test("the cgroup of a process names its container (cgroupfs and systemd drivers, v1 and v2)")
-    func containerOfProcess() {
-        let id = String(repeating: "ab12", count: 16)
-        #expect(ProcessCgroup.containerId(cgroupText: "12:pids:/docker/\(id)\n0::/docker/\(id)\n") == id)
-        #expect(ProcessCgroup.containerId(cgroupText: "0::/system.slice/docker-\(id).scope\n") == id)
-        #expect(ProcessCgroup.containerId(cgroupText: "1:name=systemd:/user.slice\n0::/user.slice/user-0.slice/session-1.scope\n") == nil)
-        #expect(ProcessCgroup.containerId(cgroupText: "0::/docker/\(id.uppercased())\n") == nil)
-        #expect(ProcessCgroup.containerId(pid: 999_999_999) == nil)
-    }
 }

@@ -8,6 +8,7 @@ public import Logging
 public import ServiceLifecycle
 import Synchronization
 import UnixSocketHTTP
+import WorkloadAPI
 import X509
 
 /// Makes the workload API's router provider once the device identity is known (start-up step 5).
@@ -59,7 +60,7 @@ public final class EdgeDaemon: Service, Sendable {
     public let configuration: EdgedConfiguration
     public let options: Options
     public let environment: [String: String]
-    private let providerFactory: WorkloadProviderFactory
+    private let providerFactory: WorkloadProviderFactory?
     private let logger: Logger
     private let state = Mutex(State())
 
@@ -75,22 +76,12 @@ public final class EdgeDaemon: Service, Sendable {
         case failed(String)
     }
 
-    public convenience init(
-        configuration: EdgedConfiguration,
-        options: Options = Options(),
-        environment: [String: String] = [:],
-        workloadProvider: any WorkloadSocketProvider = WorkloadRouterFactory.empty,
-        logger: Logger
-    ) {
-        self.init(configuration: configuration, options: options, environment: environment, workloadProviderFactory: { _ in workloadProvider }, logger: logger)
-    }
-
-    /// With a provider made once the device is known (the workload API needs the hub and device ids).
+    /// `workloadProviderFactory` replaces the workload API (tests); nil serves ``WorkloadAPI``'s routes.
     public init(
         configuration: EdgedConfiguration,
         options: Options = Options(),
         environment: [String: String] = [:],
-        workloadProviderFactory: @escaping WorkloadProviderFactory,
+        workloadProviderFactory: WorkloadProviderFactory? = nil,
         logger: Logger
     ) {
         self.configuration = configuration
@@ -129,7 +120,8 @@ public final class EdgeDaemon: Service, Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         let docker = DockerClient(configuration: DockerClientConfiguration(socketPath: try Self.socketPath(configuration.moby.uri, what: "[moby_runtime] uri")))
-        let identities = IdentityClient(socketPath: try Self.socketPath(configuration.endpoints.identityd, what: "[endpoints] aziot_identityd_url"))
+        let identitydSocket = try Self.socketPath(configuration.endpoints.identityd, what: "[endpoints] aziot_identityd_url")
+        let identities = IdentityClient(socketPath: identitydSocket)
         let keys = KeyClient(socketPath: try Self.socketPath(configuration.endpoints.keyd, what: "[endpoints] aziot_keyd_url"))
         let certs = CertClient(socketPath: try Self.socketPath(configuration.endpoints.certd, what: "[endpoints] aziot_certd_url"))
 
@@ -178,7 +170,13 @@ public final class EdgeDaemon: Service, Sendable {
         runtime.agentName = configuration.agent.name
         runtime.agentManagementSocket = AgentBootstrap.unixPath(configuration.connect.managementURI)
 
-        let provider = try await providerFactory(device)
+        let callers = ContainerOfProcess(docker: docker, logger: logger)
+        let provider: any WorkloadSocketProvider
+        if let providerFactory {
+            provider = try await providerFactory(device)
+        } else {
+            provider = workloadAPI(device: device, identitydSocket: identitydSocket, keys: keys, certs: certs, callers: callers, modules: runtime)
+        }
         let routerBox = RouterBox()
         let sockets = WorkloadSocketManager(
             mount: runtime.createBody.workloadMount ?? ContainerCreateBody.WorkloadMount(hostMountDirectory: mountDirectory, containerSocketPath: "/var/run/iotedge/workload.sock"),
@@ -200,7 +198,7 @@ public final class EdgeDaemon: Service, Sendable {
         let management = ManagementAPI(
             runtime: runtime,
             identities: identities,
-            callers: DockerModuleCallerLookup(docker: docker),
+            callers: callers,
             agentName: configuration.agent.name,
             system: SystemInformation(version: options.version, additionalInfo: configuration.additionalInfo),
             logger: logger,
@@ -385,6 +383,22 @@ public final class EdgeDaemon: Service, Sendable {
             return cached
         }
         throw EdgeDaemonError("no generation id for $edgeAgent: identityd cannot give it and none is cached")
+    }
+
+    /// The workload API for `device`: module keys through identityd and keyd, certificates from the Edge CA through
+    /// certd, every caller checked against its module's container.
+    func workloadAPI(device: AziotIdentity, identitydSocket: String, keys: KeyClient, certs: CertClient, callers: ContainerOfProcess, modules: ModuleRuntime) -> WorkloadRouterFactory {
+        var workload = WorkloadConfiguration(hubName: device.hubName, deviceId: device.deviceId, edgeCACertId: configuration.edgeCA.certId, edgeCAKeyId: configuration.edgeCA.keyId)
+        if let id = configuration.trustBundleCert { workload.trustBundleCertId = id }
+        if let id = configuration.manifestTrustBundleCert { workload.manifestTrustBundleCertId = id }
+        let service = WorkloadService(
+            configuration: workload, keys: keys, certs: certs,
+            moduleKeys: IdentitydModuleKeySource(socketPath: identitydSocket),
+            callers: callers, moduleList: modules, logger: logger
+        )
+        return WorkloadRouterFactory { module in
+            module.map { WorkloadAPI.router(for: $0, service: service) } ?? WorkloadAPI.router(service: service)
+        }
     }
 
     var workloadMount: ContainerCreateBody.WorkloadMount? {

@@ -1,4 +1,5 @@
-public import DockerClient
+import DockerClient
+public import WorkloadAPI
 
 /// Answers the two questions caller authorization asks about a connecting process (host pid from `SO_PEERCRED`).
 public protocol ModuleCallerLookup: Sendable {
@@ -9,25 +10,15 @@ public protocol ModuleCallerLookup: Sendable {
     func moduleContainer(ofProcess pid: Int32) async -> String?
 }
 
-/// ``ModuleCallerLookup`` through Docker: `GET /containers/{name}/top` for membership (one round trip per check,
-/// as the reference), the process's cgroup plus an inspect for the container of a process.
-public struct DockerModuleCallerLookup: ModuleCallerLookup {
-    public let docker: DockerClient
-    public let procRoot: String
-
-    public init(docker: DockerClient, procRoot: String = "/proc") {
-        self.docker = docker
-        self.procRoot = procRoot
-    }
-
+/// The workload API's lookup answers both for the management API: membership from the process's cgroup (or
+/// `docker top`), and the container of a process from its cgroup plus one inspect.
+extension ContainerOfProcess: ModuleCallerLookup {
     public func process(_ pid: Int32, runsIn container: String) async -> Bool {
-        // Any failure (no such container, not running, unparsable answer) denies.
-        guard let pids = try? await docker.topContainer(container).pids() else { return false }
-        return pids.contains(pid)
+        await isProcess(pid, inContainerNamed: container)
     }
 
     public func moduleContainer(ofProcess pid: Int32) async -> String? {
-        guard let id = ProcessCgroup.containerId(pid: pid, procRoot: procRoot),
+        guard let id = containerIdFromCgroup(of: pid),
             let container = try? await docker.inspectContainer(id),
             container.config.labels[ModuleLabels.owner] == ModuleLabels.ownerValue
         else { return nil }

@@ -5,6 +5,7 @@ public import IoTHubProtocol
 public import Logging
 public import NIOCore
 import UnixSocketHTTP
+public import WorkloadAPI
 
 /// What the runtime asks of the workload socket manager around a module's lifetime.
 public protocol WorkloadSocketLifecycle: Sendable {
@@ -298,4 +299,9 @@ public struct ModuleRuntime: Sendable {
             logger.warning("Could not restart \(agent.name): \(error)")
         }
     }
+}
+
+/// The workload socket's `GET /modules` is the management API's list.
+extension ModuleRuntime: WorkloadModuleList {
+    public func moduleListJSON() async throws -> JSONValue { try await list() }
 }
