@@ -349,6 +349,16 @@ let package = Package(
             path: "Tests/Support/MQTTTestSupport",
             swiftSettings: strict
         ),
+        .target(
+            name: "HubEmulatorTestSupport",
+            dependencies: [
+                "HubEmulator", "MQTTTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/Support/HubEmulatorTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "MQTTProtocolTests",
             dependencies: ["MQTTProtocol", .product(name: "NIOCore", package: "swift-nio")],
@@ -489,7 +499,7 @@ let package = Package(
         .testTarget(
             name: "IdentityServiceTests",
             dependencies: [
-                "IdentityService", "CertService", "ConfigFiles", "HubEmulator", "TOMLConfig", "UnixSocketHTTP", "IoTHubProtocol", "MQTTTestSupport",
+                "IdentityService", "CertService", "ConfigFiles", "HubEmulator", "HubEmulatorTestSupport", "TOMLConfig", "UnixSocketHTTP", "IoTHubProtocol", "MQTTTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -529,7 +539,7 @@ let package = Package(
         .testTarget(
             name: "WorkloadAPITests",
             dependencies: [
-                "WorkloadAPI", "AziotClients", "CertService", "HubEmulator", "DockerClient", "UnixSocketHTTP", "IoTHubProtocol",
+                "WorkloadAPI", "AziotClients", "CertService", "HubEmulator", "HubEmulatorTestSupport", "DockerClient", "UnixSocketHTTP", "IoTHubProtocol",
                 "MQTTTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -71,7 +71,8 @@ struct IssuanceTests {
         var keys = SoftwareKeys()
         keys.keyPairs["ca"] = try await work.makeKey("ca")
         keys.handles["sr=ca-handle"] = keys.keyPairs["ca"]
-        let config = try certdConfiguration(homedir: work.file("home"), extra: "[cert_issuance]\nca = { method = \"self_signed\" }\n")
+        // The CA lives a year, so the module certificate's 30 days are never cut short by the CA's own expiry.
+        let config = try certdConfiguration(homedir: work.file("home"), extra: "[cert_issuance]\nca = { method = \"self_signed\", expiry_days = 365 }\n")
         let service = CertService(configuration: config, keys: keys, logger: quietLogger)
         let caPEM = try await service.create(
             certId: "ca", csrPEM: try await work.makeCSR("ca", subject: "/CN=Workload CA", extensions: Self.caExtensions), issuer: nil, uid: 0

@@ -1,3 +1,4 @@
+import HubEmulatorTestSupport
 import NIOHTTP1
 import _CryptoExtras
 import Crypto

@@ -1,3 +1,4 @@
+import HubEmulatorTestSupport
 import ConfigFiles
 import Foundation
 @testable import IdentityService

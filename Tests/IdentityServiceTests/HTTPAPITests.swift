@@ -1,3 +1,4 @@
+import HubEmulatorTestSupport
 import Foundation
 import IdentityService
 import IoTHubProtocol

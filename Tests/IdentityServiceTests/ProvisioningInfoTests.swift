@@ -1,3 +1,4 @@
+import HubEmulatorTestSupport
 import Foundation
 @testable import IdentityService
 import IoTHubProtocol

@@ -1,6 +1,7 @@
 import NIOHTTP1
 import Foundation
 import HubEmulator
+import HubEmulatorTestSupport
 @testable import IdentityService
 import MQTTTestSupport
 import Testing

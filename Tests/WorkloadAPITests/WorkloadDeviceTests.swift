@@ -1,3 +1,4 @@
+import HubEmulatorTestSupport
 import AziotClients
 import Crypto
 import Foundation

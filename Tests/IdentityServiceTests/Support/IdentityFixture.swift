@@ -1,3 +1,4 @@
+import HubEmulatorTestSupport
 import Crypto
 import Foundation
 @testable import IdentityService

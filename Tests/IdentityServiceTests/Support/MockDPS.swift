@@ -1,3 +1,4 @@
+import HubEmulatorTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTLS

@@ -1,26 +1,30 @@
 import Foundation
-import HubEmulator
+public import HubEmulator
+import Logging
 import MQTTTestSupport
-import ServiceLifecycle
+public import ServiceLifecycle
 
-/// The IoT Hub emulator of this repository, in process, on free ports of 127.0.0.1 with host name `localhost`.
-final class EmulatorHarness: Sendable {
-    let server: HubEmulatorServer
-    let group: ServiceGroup
-    let task: Task<Void, any Error>
-    let httpsPort: Int
+/// The IoT Hub emulator of this repository for tests (identityd, workload API), in process, on free ports of 127.0.0.1 with host name `localhost`.
+public final class EmulatorHarness: Sendable {
+    public let server: HubEmulatorServer
+    public let group: ServiceGroup
+    public let task: Task<Void, any Error>
+    public let httpsPort: Int
+    public let dataDirectory: String
 
-    var caPath: String { server.pki.caCertificatePath }
-    var registry: HubRegistry { server.registry }
+    public var caPath: String { server.pki.caCertificatePath }
+    public var registry: HubRegistry { server.registry }
+    public var hostName: String { server.configuration.hostName }
 
-    private init(server: HubEmulatorServer, group: ServiceGroup, task: Task<Void, any Error>, httpsPort: Int) {
+    private init(server: HubEmulatorServer, group: ServiceGroup, task: Task<Void, any Error>, httpsPort: Int, dataDirectory: String) {
         self.server = server
         self.group = group
         self.task = task
         self.httpsPort = httpsPort
+        self.dataDirectory = dataDirectory
     }
 
-    static func start(dataDirectory: String) async throws -> EmulatorHarness {
+    public static func start(dataDirectory: String) async throws -> EmulatorHarness {
         let logger = makeTestLogger(label: "emulator")
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let server = try HubEmulatorServer(
@@ -49,24 +53,30 @@ final class EmulatorHarness: Sendable {
             task.cancel()
             throw TestFailure("the IoT Hub emulator did not start within 30 s")
         }
-        return EmulatorHarness(server: server, group: group, task: task, httpsPort: port)
+        return EmulatorHarness(server: server, group: group, task: task, httpsPort: port, dataDirectory: dataDirectory)
     }
 
-    func stop() async {
+    public func stop() async {
         await group.triggerGracefulShutdown()
         _ = try? await task.value
     }
 
-    /// Creates a SAS device with `key` as its primary and secondary key.
-    func addDevice(_ deviceId: String, key: [UInt8]) async throws {
+    /// Creates a SAS device with `key` as its primary key.
+    @discardableResult
+    public func addDevice(_ deviceId: String, key: [UInt8]) async throws -> DeviceIdentity {
         let base64 = Data(key).base64EncodedString()
-        _ = try await registry.createOrUpdateDevice(
+        return try await registry.createOrUpdateDevice(
             DeviceIdentity(deviceId: deviceId, authentication: .sas(primaryKey: base64, secondaryKey: base64)), ifMatch: nil
-        )
+        ).device
     }
 
     /// The primary SAS key IoT Hub holds for a module (base64).
-    func modulePrimaryKey(deviceId: String, moduleId: String) async throws -> String? {
+    public func modulePrimaryKey(deviceId: String, moduleId: String) async throws -> String? {
         try await registry.module(deviceId: deviceId, moduleId: moduleId).authentication.symmetricKey.primaryKey
+    }
+
+    /// Module ids of a device, sorted.
+    public func moduleIds(_ deviceId: String) async throws -> [String] {
+        try await registry.modules(deviceId: deviceId).map(\.moduleId).sorted()
     }
 }
