@@ -527,8 +527,9 @@ let package = Package(
         .testTarget(
             name: "EdgeDaemonTests",
             dependencies: [
-                "EdgeDaemon", "DockerClient", "UnixSocketHTTP", "AziotClients", "AziotConfig", "HubEmulator", "TOMLConfig", "ConfigFiles", "IoTHubProtocol", "MQTTTestSupport",
+                "EdgeDaemon", "DockerClient", "UnixSocketHTTP", "AziotClients", "AziotConfig", "HubEmulator", "TOMLConfig", "ConfigFiles", "IoTHubProtocol", "MQTTTestSupport", "HubEmulatorTestSupport", "WorkloadAPI",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

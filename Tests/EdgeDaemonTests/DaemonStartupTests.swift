@@ -1,5 +1,6 @@
 import DockerClient
 import Foundation
+import HubEmulatorTestSupport
 import HubEmulator
 import IoTHubProtocol
 import MQTTTestSupport

@@ -1,6 +1,7 @@
 import DockerClient
 import EdgeDaemon
 import Foundation
+import HubEmulatorTestSupport
 import HubEmulator
 import IoTHubProtocol
 import MQTTTestSupport

@@ -1,6 +1,7 @@
 import DockerClient
 import EdgeDaemon
 import Foundation
+import HubEmulatorTestSupport
 import MQTTTestSupport
 import Testing
 

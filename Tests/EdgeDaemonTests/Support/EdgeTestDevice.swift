@@ -1,6 +1,7 @@
 import AziotClients
 import DockerClient
 import Foundation
+import HubEmulatorTestSupport
 import MQTTTestSupport
 import Testing
 
@@ -18,7 +19,7 @@ final class EdgeTestDevice: @unchecked Sendable {
     /// Unique per device: the agent container's name and edged's instance label.
     let agentName: String
     let instance: String
-    let emulator: HubEmulatorHarness
+    let emulator: EmulatorHarness
     let docker: DockerClient
     private(set) var processes: [String: ChildProcess] = [:]
     private(set) var edged: ChildProcess?
@@ -31,7 +32,7 @@ final class EdgeTestDevice: @unchecked Sendable {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
     }
 
-    private init(root: String, emulator: HubEmulatorHarness, docker: DockerClient) {
+    private init(root: String, emulator: EmulatorHarness, docker: DockerClient) {
         self.root = root
         let suffix = String(UUID().uuidString.prefix(8)).lowercased()
         deviceId = "edge-device-\(suffix)"
@@ -48,7 +49,7 @@ final class EdgeTestDevice: @unchecked Sendable {
         for directory in ["etc/keyd/config.d", "etc/certd/config.d", "etc/identityd/config.d", "etc/edged/config.d", "run", "var"] {
             try FileManager.default.createDirectory(atPath: "\(root)/\(directory)", withIntermediateDirectories: true)
         }
-        let emulator = try await HubEmulatorHarness.start(dataDirectory: "\(root)/emulator")
+        let emulator = try await EmulatorHarness.start(dataDirectory: "\(root)/emulator")
         let device = EdgeTestDevice(root: root, emulator: emulator, docker: docker)
         do {
             try await device.startAziot()
@@ -80,7 +81,7 @@ final class EdgeTestDevice: @unchecked Sendable {
 
     private func startAziot() async throws {
         let key = (0..<32).map { _ in UInt8.random(in: 0...255) }
-        try await emulator.addDevice(deviceId, key: key)
+        try await emulator.addDevice(deviceId, key: key, iotEdge: true)
         try write("\(root)/etc/keyd/config.toml", """
             [aziot_keys]
             homedir_path = "\(root)/var/keyd"
@@ -214,7 +215,7 @@ final class EdgeTestDevice: @unchecked Sendable {
             last = try? await self.docker.inspectContainer(self.agentName)
             return last?.state.running == true
         }
-        guard running, let last else { throw TestFailure("\(agentName) is not running: \(String(describing: last?.state)); edged: \(edgedLog.suffix(3000))") }
+        guard running, let last else { throw TestFailure("\(agentName) is not running: \(String(describing: last?.state)); edged: \(edgedLog.suffix(3000)); identityd: \(processes["identityd"]?.stderr.suffix(2000) ?? "")") }
         return last
     }
 
