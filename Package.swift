@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "iothub-emulator", targets: ["iothub-emulator"]),
         .executable(name: "aziotd", targets: ["aziotd"]),
         .executable(name: "aziotctl", targets: ["aziotctl"]),
+        .executable(name: "aziot-edged", targets: ["aziot-edged"]),
         .library(name: "IoTHubProtocol", targets: ["IoTHubProtocol"]),
         .library(name: "MQTTServer", targets: ["MQTTServer"]),
         .library(name: "MQTTClient", targets: ["MQTTClient"]),
@@ -239,6 +240,23 @@ let package = Package(
         ),
 
         .target(
+            name: "EdgeDaemon",
+            dependencies: [
+                "TOMLConfig", "ConfigFiles", "UnixSocketHTTP", "DockerClient", "AziotClients", "AziotConfig", "CertService", "IoTHubProtocol",
+                "WorkloadAPI",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Services/EdgeDaemon",
+            swiftSettings: strict
+        ),
+
+        .target(
             name: "WorkloadAPI",
             dependencies: [
                 "AziotClients", "UnixSocketHTTP", "DockerClient", "IoTHubProtocol",
@@ -278,6 +296,17 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Sources/Executables/aziotd",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "aziot-edged",
+            dependencies: [
+                "EdgeDaemon", "DaemonLogging", "UnixSocketHTTP", "ConfigFiles",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Executables/aziot-edged",
             swiftSettings: strict
         ),
         .executableTarget(
@@ -496,12 +525,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "InteropTests",
+            name: "EdgeDaemonTests",
             dependencies: [
-                "MQTTBroker", "MQTTServer", "MQTTClient", "MQTTProtocol", "MQTTTransport", "MQTTTestSupport",
+                "EdgeDaemon", "DockerClient", "UnixSocketHTTP", "AziotClients", "AziotConfig", "HubEmulator", "TOMLConfig", "ConfigFiles", "IoTHubProtocol", "MQTTTestSupport", "HubEmulatorTestSupport", "WorkloadAPI",
                 .product(name: "Logging", package: "swift-log"),
-            ] + nio,
-            path: "Tests/InteropTests",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/EdgeDaemonTests",
             swiftSettings: strict
         ),
         .testTarget(
@@ -519,6 +552,15 @@ let package = Package(
             ],
             path: "Tests/WorkloadAPITests",
             resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "InteropTests",
+            dependencies: [
+                "MQTTBroker", "MQTTServer", "MQTTClient", "MQTTProtocol", "MQTTTransport", "MQTTTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ] + nio,
+            path: "Tests/InteropTests",
             swiftSettings: strict
         ),
     ],

@@ -61,12 +61,16 @@ public final class EmulatorHarness: Sendable {
         _ = try? await task.value
     }
 
-    /// Creates a SAS device with `key` as its primary key.
+    /// Creates a SAS device with `key` as its primary key; an IoT Edge device (`iotEdge`, which the hub gives
+    /// `$edgeAgent` and `$edgeHub`) unless `iotEdge` is false.
     @discardableResult
-    public func addDevice(_ deviceId: String, key: [UInt8]) async throws -> DeviceIdentity {
+    public func addDevice(_ deviceId: String, key: [UInt8], iotEdge: Bool = false) async throws -> DeviceIdentity {
         let base64 = Data(key).base64EncodedString()
         return try await registry.createOrUpdateDevice(
-            DeviceIdentity(deviceId: deviceId, authentication: .sas(primaryKey: base64, secondaryKey: base64)), ifMatch: nil
+            DeviceIdentity(
+                deviceId: deviceId, authentication: .sas(primaryKey: base64, secondaryKey: base64), capabilities: DeviceCapabilities(iotEdge: iotEdge)
+            ),
+            ifMatch: nil
         ).device
     }
 
