@@ -359,6 +359,12 @@ let package = Package(
             path: "Tests/Support/HubEmulatorTestSupport",
             swiftSettings: strict
         ),
+        .target(
+            name: "EdgeTestSupport",
+            dependencies: ["EdgeDaemon", "DockerClient", "AziotClients", "IoTHubProtocol", "HubEmulatorTestSupport", "MQTTTestSupport"],
+            path: "Tests/Support/EdgeTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "MQTTProtocolTests",
             dependencies: ["MQTTProtocol", .product(name: "NIOCore", package: "swift-nio")],
@@ -527,7 +533,7 @@ let package = Package(
         .testTarget(
             name: "EdgeDaemonTests",
             dependencies: [
-                "EdgeDaemon", "DockerClient", "UnixSocketHTTP", "AziotClients", "AziotConfig", "HubEmulator", "TOMLConfig", "ConfigFiles", "IoTHubProtocol", "MQTTTestSupport", "HubEmulatorTestSupport", "WorkloadAPI",
+                "EdgeDaemon", "DockerClient", "UnixSocketHTTP", "AziotClients", "AziotConfig", "HubEmulator", "TOMLConfig", "ConfigFiles", "IoTHubProtocol", "MQTTTestSupport", "HubEmulatorTestSupport", "EdgeTestSupport", "WorkloadAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

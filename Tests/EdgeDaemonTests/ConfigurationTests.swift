@@ -1,6 +1,7 @@
 import AziotConfig
 import ConfigFiles
 import EdgeDaemon
+import EdgeTestSupport
 import Foundation
 import IoTHubProtocol
 import Testing

@@ -1,4 +1,5 @@
 import EdgeDaemon
+import EdgeTestSupport
 import Foundation
 import IoTHubProtocol
 import Testing

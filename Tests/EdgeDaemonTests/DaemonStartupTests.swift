@@ -1,4 +1,5 @@
 import DockerClient
+import EdgeTestSupport
 import Foundation
 import HubEmulatorTestSupport
 import HubEmulator

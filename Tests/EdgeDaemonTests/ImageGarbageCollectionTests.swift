@@ -1,5 +1,6 @@
 import DockerClient
 import EdgeDaemon
+import EdgeTestSupport
 import Foundation
 import Logging
 import MQTTTestSupport

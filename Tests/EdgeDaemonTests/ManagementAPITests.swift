@@ -1,5 +1,6 @@
 import DockerClient
 import EdgeDaemon
+import EdgeTestSupport
 import Foundation
 import HubEmulatorTestSupport
 import HubEmulator
@@ -7,43 +8,6 @@ import IoTHubProtocol
 import MQTTTestSupport
 import NIOHTTP1
 import Testing
-
-extension EdgeTestDevice {
-    /// A module name unique to this device.
-    func moduleName(_ base: String) -> String { "\(base)-\(instance)" }
-
-    /// A module spec with the test image running a shell that prints `output` and waits (host networking, the
-    /// host's root at /host so the tests can run curl inside it).
-    static func moduleSpec(
-        _ name: String, output: String = "echo started", env: [String: String] = ["MY_VAR": "1"], pull: String = "on-create", binds: [String] = ["/:/host:ro"]
-    ) -> String {
-        let script = "\(output); trap 'exit 0' TERM; while true; do sleep 1; done"
-        let scriptJSON = JSONValue.string(script).jsonString
-        let envJSON = env.sorted { $0.key < $1.key }.map { #"{"key":"\#($0.key)","value":"\#($0.value)"}"# }.joined(separator: ",")
-        return #"{"name":"\#(name)","type":"docker","imagePullPolicy":"\#(pull)","config":{"settings":{"image":"\#(image)","createOptions":{"Cmd":["sh","-c",\#(scriptJSON)],"HostConfig":{"NetworkMode":"host","Binds":\#(JSONValue.array(binds.map { .string($0) }).jsonString)}}},"env":[\#(envJSON)]}}"#
-    }
-
-    /// A management API request made from inside the agent container (so that edged sees edgeAgent's pid).
-    func asAgent(_ method: String, _ path: String, json: String? = nil) async throws -> CurlResult {
-        try await curlInContainer(agentName, managementSocket, method, path, json: json)
-    }
-
-    /// A management API request from the host (not in any container).
-    func asHost(_ method: String, _ path: String, json: String? = nil) async throws -> CurlResult {
-        try await curl(managementSocket, method, path, json: json)
-    }
-
-    var client: ManagementClient { ManagementClient(socketPath: managementSocket) }
-
-    func inspectEnv(_ container: ContainerInspect) -> [String: String] {
-        Dictionary(container.config.env.compactMap { entry -> (String, String)? in
-            guard let equals = entry.firstIndex(of: "=") else { return nil }
-            return (String(entry[..<equals]), String(entry[entry.index(after: equals)...]))
-        }) { $1 }
-    }
-}
-
-func json(_ text: String) throws -> JSONValue { try JSONValue(parsing: text) }
 
 @Suite("The management API through its real socket: curl and the project's client, edgeAgent and other callers (§2, §4.1)", .serialized)
 struct ManagementAPITests {

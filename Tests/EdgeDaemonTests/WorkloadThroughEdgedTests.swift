@@ -1,6 +1,7 @@
 import AziotClients
 import EdgeDaemon
 import Crypto
+import EdgeTestSupport
 import Foundation
 import HubEmulatorTestSupport
 import IoTHubProtocol

@@ -1,30 +1,30 @@
 import AziotClients
-import DockerClient
+public import DockerClient
 import Foundation
-import HubEmulatorTestSupport
-import MQTTTestSupport
+public import HubEmulatorTestSupport
+public import MQTTTestSupport
 import Testing
 
 /// A whole IoT Edge device for the tests, in a temporary directory: the IoT Hub emulator in process, `aziotd` keyd,
 /// certd and identityd as processes (manual SAS provisioning against the emulator), and `aziot-edged` as a process
 /// with its own instance name, agent name and sockets, on the real Docker engine. Its containers use host networking
 /// and the local busybox test image; everything it made is removed by ``shutdown()``.
-final class EdgeTestDevice: @unchecked Sendable {
-    static let image = "swift-iotedge-test/busybox:1"
+public final class EdgeTestDevice: @unchecked Sendable {
+    public static let image = "swift-iotedge-test/busybox:1"
     /// A shell that exits on SIGTERM at once (busybox `sleep` as PID 1 ignores it, and every stop would take 10 s).
-    static let command = #"["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]"#
+    public static let command = #"["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]"#
 
-    let root: String
-    let deviceId: String
+    public let root: String
+    public let deviceId: String
     /// Unique per device: the agent container's name and edged's instance label.
-    let agentName: String
-    let instance: String
-    let emulator: EmulatorHarness
-    let docker: DockerClient
-    private(set) var processes: [String: ChildProcess] = [:]
-    private(set) var edged: ChildProcess?
+    public let agentName: String
+    public let instance: String
+    public let emulator: EmulatorHarness
+    public let docker: DockerClient
+    public private(set) var processes: [String: ChildProcess] = [:]
+    public private(set) var edged: ChildProcess?
 
-    static func executable(_ name: String) -> String {
+    public static func executable(_ name: String) -> String {
         let candidates = [
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path,
             projectRoot().appendingPathComponent(".build/debug/\(name)").path,
@@ -43,7 +43,7 @@ final class EdgeTestDevice: @unchecked Sendable {
     }
 
     /// Emulator, keyd, certd and identityd running; edged not started yet.
-    static func start() async throws -> EdgeTestDevice {
+    public static func start() async throws -> EdgeTestDevice {
         let docker = try await DockerTestEngine.client()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("edged-\(UUID().uuidString.prefix(8))").path
         for directory in ["etc/keyd/config.d", "etc/certd/config.d", "etc/identityd/config.d", "etc/edged/config.d", "run", "var"] {
@@ -60,11 +60,11 @@ final class EdgeTestDevice: @unchecked Sendable {
         return device
     }
 
-    func socket(_ name: String) -> String { "\(root)/run/\(name).sock" }
-    var managementSocket: String { socket("mgmt") }
-    var homedir: String { "\(root)/var/edged" }
+    public func socket(_ name: String) -> String { "\(root)/run/\(name).sock" }
+    public var managementSocket: String { socket("mgmt") }
+    public var homedir: String { "\(root)/var/edged" }
 
-    func write(_ path: String, _ text: String) throws {
+    public func write(_ path: String, _ text: String) throws {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
@@ -124,7 +124,7 @@ final class EdgeTestDevice: @unchecked Sendable {
         try await startAziotd("identityd")
     }
 
-    func startAziotd(_ service: String) async throws {
+    public func startAziotd(_ service: String) async throws {
         let child = try ChildProcess(Self.executable("aziotd"), [service], environment: environment(service))
         processes[service] = child
         let ready = await eventually(timeout: .seconds(30)) {
@@ -134,7 +134,7 @@ final class EdgeTestDevice: @unchecked Sendable {
         guard ready, child.isRunning else { throw TestFailure("aziotd \(service) did not start: \(child.stderr.suffix(3000))") }
     }
 
-    func stopAziotd(_ service: String) async throws {
+    public func stopAziotd(_ service: String) async throws {
         guard let child = processes.removeValue(forKey: service) else { return }
         child.terminate()
         _ = try await child.waitForExit(timeout: .seconds(15))
@@ -142,7 +142,7 @@ final class EdgeTestDevice: @unchecked Sendable {
 
     /// edged's configuration: host networking, the test image running a shell loop as the agent, the root file system
     /// read-only at /host in the agent (so tests can run the host's curl inside it), sockets in the test directory.
-    func writeEdgedConfig(
+    public func writeEdgedConfig(
         extra: String = "", agentExtra: String = "", connectManagement: String? = nil, network: String = "network = \"host\"",
         agentHostConfig: String = #"{ NetworkMode = "host", Binds = ["/:/host:ro"] }"#
     ) throws {
@@ -183,11 +183,11 @@ final class EdgeTestDevice: @unchecked Sendable {
             """)
     }
 
-    var edgedEnvironment: [String: String] { environment("edged") }
+    public var edgedEnvironment: [String: String] { environment("edged") }
 
     /// Starts `aziot-edged` and waits until its management socket answers.
     @discardableResult
-    func startEdged() async throws -> ChildProcess {
+    public func startEdged() async throws -> ChildProcess {
         let child = try ChildProcess(Self.executable("aziot-edged"), [], environment: environment("edged"))
         edged = child
         let ready = await eventually(timeout: .seconds(60)) {
@@ -199,17 +199,17 @@ final class EdgeTestDevice: @unchecked Sendable {
 
     /// SIGTERM to edged; its exit status.
     @discardableResult
-    func stopEdged() async throws -> Int32 {
+    public func stopEdged() async throws -> Int32 {
         guard let child = edged else { return 0 }
         edged = nil
         child.terminate()
         return try await child.waitForExit(timeout: .seconds(30))
     }
 
-    var edgedLog: String { edged?.stderr ?? "" }
+    public var edgedLog: String { edged?.stderr ?? "" }
 
     /// The agent container, once edged made it and it runs.
-    func waitForAgentRunning(timeout: Duration = .seconds(60)) async throws -> ContainerInspect {
+    public func waitForAgentRunning(timeout: Duration = .seconds(60)) async throws -> ContainerInspect {
         var last: ContainerInspect?
         let running = await eventually(timeout: timeout) {
             last = try? await self.docker.inspectContainer(self.agentName)
@@ -219,7 +219,7 @@ final class EdgeTestDevice: @unchecked Sendable {
         return last
     }
 
-    func shutdown() async {
+    public func shutdown() async {
         if let edged {
             edged.terminate()
             _ = try? await edged.waitForExit(timeout: .seconds(30))
@@ -242,8 +242,8 @@ final class EdgeTestDevice: @unchecked Sendable {
 }
 
 /// The engine the tests run against, with the test image present.
-enum DockerTestEngine {
-    static func client() async throws -> DockerClient {
+public enum DockerTestEngine {
+    public static func client() async throws -> DockerClient {
         let client = DockerClient(configuration: .fromEnvironment(ProcessInfo.processInfo.environment))
         do {
             _ = try await client.ping()
@@ -259,14 +259,14 @@ enum DockerTestEngine {
 }
 
 /// One HTTP exchange through `curl --unix-socket` (an independent client).
-struct CurlResult {
-    var status: Int
-    var body: String
-    var headers: String
+public struct CurlResult {
+    public var status: Int
+    public var body: String
+    public var headers: String
 }
 
 /// `curl --unix-socket socket -X method http://localhost<path>` from the host, optionally with a JSON body.
-func curl(_ socket: String, _ method: String, _ path: String, json: String? = nil, contentType: String? = "application/json") async throws -> CurlResult {
+public func curl(_ socket: String, _ method: String, _ path: String, json: String? = nil, contentType: String? = "application/json") async throws -> CurlResult {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("curl-\(UUID().uuidString.prefix(8))").path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -288,7 +288,7 @@ func curl(_ socket: String, _ method: String, _ path: String, json: String? = ni
 
 /// The same request made by the host's curl from *inside* a container (whose pid then belongs to it): the container
 /// must have the host's root file system at /host (read-only is enough). `socket` is a path in the container.
-func curlInContainer(_ container: String, _ socket: String, _ method: String, _ path: String, json: String? = nil) async throws -> CurlResult {
+public func curlInContainer(_ container: String, _ socket: String, _ method: String, _ path: String, json: String? = nil) async throws -> CurlResult {
     let (loader, libraries) = try await HostCurl.shared.paths()
     var arguments = [
         "exec", container, "/host" + loader, "--library-path", libraries.map { "/host" + $0 }.joined(separator: ":"), "/host/usr/bin/curl",
@@ -304,18 +304,18 @@ func curlInContainer(_ container: String, _ socket: String, _ method: String, _ 
 }
 
 /// The host path of a host file as seen from a container that has the host's root at /host (`/var/run` is a link).
-func hostPathInContainer(_ path: String) -> String {
+public func hostPathInContainer(_ path: String) -> String {
     let resolved = (path as NSString).resolvingSymlinksInPath
     return "/host" + resolved
 }
 
 /// Where the host's curl finds its dynamic loader and libraries (from `ldd`, links resolved), so that a container
 /// with the host's root at /host can run it whatever the architecture.
-actor HostCurl {
-    static let shared = HostCurl()
+public actor HostCurl {
+    public static let shared = HostCurl()
     private var cached: (String, [String])?
 
-    func paths() async throws -> (loader: String, libraries: [String]) {
+    public func paths() async throws -> (loader: String, libraries: [String]) {
         if let cached { return cached }
         let result = try await ChildProcess.run("ldd", ["/usr/bin/curl"])
         guard result.status == 0 else { throw TestFailure("ldd /usr/bin/curl failed: \(result.stderr)") }
