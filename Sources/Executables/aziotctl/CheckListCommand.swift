@@ -1,3 +1,4 @@
+import EdgeConfigTool
 import ArgumentParser
 import IoTHubProtocol
 

@@ -1,3 +1,4 @@
+import EdgeConfigTool
 import IoTHubProtocol
 
 #if canImport(Glibc)

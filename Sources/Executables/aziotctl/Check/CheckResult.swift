@@ -1,3 +1,4 @@
+import EdgeConfigTool
 import IoTHubProtocol
 
 /// What went wrong in a check: a message that says what is wrong and how to fix it (shown in text output), and

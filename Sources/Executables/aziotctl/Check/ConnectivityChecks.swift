@@ -1,3 +1,4 @@
+import EdgeConfigTool
 import ConfigFiles
 import Foundation
 import IoTHubProtocol

@@ -1,3 +1,4 @@
+import EdgeConfigTool
 import IoTHubProtocol
 import NIOHTTP1
 import UnixSocketHTTP

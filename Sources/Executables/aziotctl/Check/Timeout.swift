@@ -1,3 +1,4 @@
+import EdgeConfigTool
 import Synchronization
 
 /// `operation`'s result, or a timeout error after `limit`; the operation is cancelled (and left to finish on its own).
