@@ -1,4 +1,3 @@
-import EdgeConfigTool
 import ArgumentParser
 import Foundation
 import IoTHubProtocol

@@ -1,4 +1,3 @@
-import EdgeConfigTool
 import IoTHubProtocol
 
 #if canImport(Glibc)

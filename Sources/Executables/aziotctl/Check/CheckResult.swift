@@ -1,4 +1,3 @@
-import EdgeConfigTool
 import IoTHubProtocol
 
 /// What went wrong in a check: a message that says what is wrong and how to fix it (shown in text output), and

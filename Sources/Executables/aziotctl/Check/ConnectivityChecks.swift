@@ -1,4 +1,3 @@
-import EdgeConfigTool
 import ConfigFiles
 import Foundation
 import IoTHubProtocol

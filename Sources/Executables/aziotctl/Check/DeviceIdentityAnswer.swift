@@ -1,4 +1,3 @@
-import EdgeConfigTool
 import IoTHubProtocol
 import NIOHTTP1
 import UnixSocketHTTP

@@ -1,5 +1,4 @@
 #if canImport(Glibc)
-import EdgeConfigTool
 import Glibc
 #if canImport(CoreFoundation)
 import CoreFoundation  // with Foundation in the build, the C stat/timespec types are attributed to it

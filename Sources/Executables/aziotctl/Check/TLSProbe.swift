@@ -1,4 +1,3 @@
-import EdgeConfigTool
 import Foundation
 import NIOCore
 import NIOPosix

@@ -1,4 +1,3 @@
-import EdgeConfigTool
 import Synchronization
 
 /// `operation`'s result, or a timeout error after `limit`; the operation is cancelled (and left to finish on its own).
