@@ -124,6 +124,8 @@ extension IotedgeConfigCommand {
                 try ApplyPlumbing.writeServiceConfig(service.rawValue, output.fileText(for: service), environment)
             }
 
+            for warning in PreloadedFileCheck.warnings(for: PreloadedFileCheck.references(in: output)) { context.errorOutput(warning) }
+
             context.output("Azure IoT Edge has been configured successfully!")
             context.output("")
             context.output("Restarting service for configuration to take effect...")
