@@ -44,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
     ],
     targets: [
         // MARK: Protocol layer: pure values and parsers, no I/O.
@@ -273,6 +274,17 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(
+            name: "EdgeConfigTool",
+            dependencies: [
+                "AziotConfig", "TOMLConfig", "ConfigFiles", "DockerClient", "IoTHubProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Sources/Services/EdgeConfigTool",
+            swiftSettings: strict
+        ),
+
         // MARK: Executables.
         .executableTarget(
             name: "iothub-emulator",
@@ -313,7 +325,7 @@ let package = Package(
             name: "aziotctl",
             dependencies: [
                 "AziotConfig", "ConfigFiles", "TOMLConfig", "UnixSocketHTTP",
-                "AziotClients", "KeyService", "CertService", "IdentityService", "IoTHubProtocol",
+                "AziotClients", "KeyService", "CertService", "IdentityService", "IoTHubProtocol", "EdgeConfigTool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -494,7 +506,7 @@ let package = Package(
         .testTarget(
             name: "AziotctlTests",
             dependencies: [
-                "aziotctl", "AziotConfig", "TOMLConfig", "MQTTTestSupport", "UnixSocketHTTP", "IoTHubProtocol",
+                "aziotctl", "AziotConfig", "TOMLConfig", "MQTTTestSupport", "UnixSocketHTTP", "IoTHubProtocol", "EdgeConfigTool",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -557,6 +569,18 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/WorkloadAPITests",
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EdgeConfigToolTests",
+            dependencies: [
+                "EdgeConfigTool", "AziotConfig", "TOMLConfig", "EdgeDaemon", "DockerClient", "IoTHubProtocol", "MQTTTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/EdgeConfigToolTests",
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

@@ -94,15 +94,15 @@ struct SuperConfigErrorTests {
             method = "tpm"
             registration_id = "d1"
 
-            [agent]
+            [agnt]
             name = "edgeAgent"
             """
         let error = parseError(toml)
         #expect(error?.code == .unknownKeys)
         // Paths come in the order the TOML library reports keys (sorted), tables before their contents.
-        #expect(error?.message == "unknown configuration keys: agent, hostnme, provisioning.scope_id")
+        #expect(error?.message == "unknown configuration keys: agnt, hostnme, provisioning.scope_id")
         let collected = try SuperConfig(toml: toml, unknownKeys: .collect)
-        #expect(collected.unknownKeys == ["agent", "hostnme", "provisioning.scope_id"])
+        #expect(collected.unknownKeys == ["agnt", "hostnme", "provisioning.scope_id"])
         #expect(collected.provisioning == .dps(.init(globalEndpoint: try ConfigURL(parsing: "https://dps.example/"), idScope: "s", attestation: .tpm(registrationID: "d1"))))
     }
 

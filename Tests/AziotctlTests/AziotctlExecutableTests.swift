@@ -128,19 +128,51 @@ struct AziotctlExecutableTests {
         #expect(try sandbox.mode("\(sandbox.configDirectory("tpmd"))/00-super.toml") == 0o600)
     }
 
+    @Test("config apply accepts the IoT Edge sections, says they are left to iotedge, and writes only the four files")
+    func applyWithEdgeSections() async throws {
+        let sandbox = try Sandbox()
+        defer { sandbox.remove() }
+        let config = try sandbox.write("config.toml", Self.sasConfig + """
+
+            [agent]
+            name = "edgeAgent"
+            type = "docker"
+
+            [agent.config]
+            image = "mcr.microsoft.com/azureiotedge-agent:1.6"
+
+            [edge_ca]
+            auto_generated_edge_ca_expiry_days = 30
+
+            [moby_runtime]
+            uri = "unix:///var/run/docker.sock"
+            network = "azure-iot-edge"
+            """)
+        let result = try await sandbox.run(["config", "apply", "-c", config])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("are applied by `iotedge config apply`"), "stdout: \(result.stdout)")
+        let certd = try String(contentsOfFile: "\(sandbox.configDirectory("certd"))/00-super.toml", encoding: .utf8)
+        #expect(!certd.contains("aziot-edged-ca"))
+
+        let broken = try sandbox.write("broken.toml", Self.sasConfig + "\n[edge_ca]\nmethod = \"acme\"\n")
+        let refused = try await sandbox.run(["config", "apply", "-c", broken])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("edge_ca.method: expected \"est\", \"local_ca\" or \"self_signed\", found \"acme\""), "stderr: \(refused.stderr)")
+    }
+
     @Test("config apply fails (non-zero) on an unknown key unless told to allow it, and on a missing file")
     func applyErrors() async throws {
         let sandbox = try Sandbox()
         defer { sandbox.remove() }
-        let config = try sandbox.write("config.toml", Self.sasConfig + "\n[agent]\nname = \"edgeAgent\"\n")
+        let config = try sandbox.write("config.toml", Self.sasConfig + "\n[agnt]\nname = \"edgeAgent\"\n")
         let refused = try await sandbox.run(["config", "apply", "-c", config])
         #expect(refused.status != 0)
-        #expect(refused.stderr.contains("unknown configuration key: agent"), "stderr: \(refused.stderr)")
+        #expect(refused.stderr.contains("unknown configuration key: agnt"), "stderr: \(refused.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(sandbox.configDirectory("keyd"))/00-super.toml"))
 
         let allowed = try await sandbox.run(["config", "apply", "-c", config, "--allow-unknown-keys"])
         #expect(allowed.status == 0, "stderr: \(allowed.stderr)")
-        #expect(allowed.stderr.contains("Warning: unknown configuration key agent is ignored"))
+        #expect(allowed.stderr.contains("Warning: unknown configuration key agnt is ignored"))
 
         let missing = try await sandbox.run(["config", "apply", "-c", "\(sandbox.root)/absent.toml"])
         #expect(missing.status != 0)

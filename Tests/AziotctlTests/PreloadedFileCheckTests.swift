@@ -1,3 +1,4 @@
+import EdgeConfigTool
 import AziotConfig
 import Foundation
 import Testing

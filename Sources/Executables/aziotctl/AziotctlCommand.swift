@@ -1,5 +1,6 @@
 import ArgumentParser
 import AziotConfig
+import EdgeConfigTool
 
 /// `aziotctl`: configure and operate the identity service daemons (keyd, certd, identityd, tpmd).
 ///
@@ -29,9 +30,5 @@ struct AziotctlCommand: AsyncParsableCommand {
     static let packageVersion = AziotVersion.current
 }
 
-/// A failure explained to the user; printed as `Error: <message>` with exit status 1.
-struct CLIError: Error, CustomStringConvertible {
-    let message: String
-    init(_ message: String) { self.message = message }
-    var description: String { message }
-}
+/// A failure explained to the user; printed as `Error: <message>` with exit status 1 (shared with `iotedge`).
+typealias CLIError = ToolError

@@ -1,3 +1,4 @@
+import EdgeConfigTool
 import ArgumentParser
 import AziotConfig
 import ConfigFiles
@@ -42,9 +43,6 @@ extension ConfigCommand {
             """
         }
 
-        /// The user each service runs as, which owns its generated file.
-        static let serviceUsers: [ConfigApply.Service: String] = [.keyd: "aziotks", .certd: "aziotcs", .identityd: "aziotid", .tpmd: "aziottpm"]
-
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let text = String(decoding: try HostFiles.read(config), as: UTF8.self)
@@ -61,13 +59,15 @@ extension ConfigCommand {
             for warning in superConfig.warnings { Systemd.printError(warning) }
             for key in superConfig.unknownKeys { Systemd.printError("Warning: unknown configuration key \(key) is ignored") }
 
-            let secretsDirectory = environment["AZIOT_SECRETS_DIR"] ?? "/var/secrets/aziot"
-            let keyDirectory = secretsDirectory + "/keyd"
+            if superConfig.edge.isPresent {
+                print("Note: the IoT Edge settings in \(config) are applied by `iotedge config apply`; this command writes only the identity service's configuration.")
+            }
+
             let inputs = ConfigApply.Inputs(
-                aziotcsUID: try Self.uid(of: "aziotcs", variable: "AZIOT_CS_UID", environment),
-                aziotidUID: try Self.uid(of: "aziotid", variable: "AZIOT_ID_UID", environment),
+                aziotcsUID: try ApplyPlumbing.uid(of: "aziotcs", environment, package: "identity service"),
+                aziotidUID: try ApplyPlumbing.uid(of: "aziotid", environment, package: "identity service"),
                 machineHostname: try HostFiles.hostname(),
-                deviceIDKeyPath: keyDirectory + "/device-id")
+                deviceIDKeyPath: ApplyPlumbing.keydSecretsDirectory(environment) + "/device-id")
             let output: ConfigApply.Output
             do {
                 output = try ConfigApply.run(superConfig, inputs)
@@ -77,15 +77,10 @@ extension ConfigCommand {
 
             if let key = output.deviceIDKey {
                 print("Note: Symmetric key will be written to \(inputs.deviceIDKeyPath)")
-                let keyOwner = SystemUser.named("aziotks")
-                try HostFiles.makeDirectory(keyDirectory, mode: 0o700, owner: keyOwner)
-                try HostFiles.write(inputs.deviceIDKeyPath, key, mode: 0o600, owner: keyOwner)
+                try ApplyPlumbing.writeKeydSecret("device-id", key, environment)
             }
             for service in ConfigApply.Service.allCases {
-                let directory = ConfigFileSet.aziotService(service.rawValue, environment: environment).directory
-                let owner = Self.serviceUsers[service].flatMap(SystemUser.named)
-                if !HostFiles.isDirectory(directory) { try HostFiles.makeDirectory(directory, mode: 0o700, owner: owner) }
-                try HostFiles.write(directory + "/00-super.toml", Array((Self.header(source: config) + output.toml(for: service)).utf8), mode: 0o600, owner: owner)
+                try ApplyPlumbing.writeServiceConfig(service.rawValue, Self.header(source: config) + output.toml(for: service), environment)
             }
 
             for warning in PreloadedFileCheck.warnings(for: PreloadedFileCheck.references(in: output)) { Systemd.printError(warning) }
@@ -101,20 +96,10 @@ extension ConfigCommand {
                 print(systemd.absentMessage)
             }
         }
-
-        /// The uid of a service user: from the user database, else from `variable`.
-        static func uid(of user: String, variable: String, _ environment: [String: String]) throws(CLIError) -> UInt32 {
-            if let text = environment[variable] {
-                guard let uid = UInt32(text) else { throw CLIError("\(variable)=\(text) is not a uid") }
-                return uid
-            }
-            if let found = SystemUser.named(user) { return found.uid }
-            throw CLIError(
-                "user \(user) does not exist on this machine. Install the identity service package (it creates the aziot users), "
-                    + "or set \(variable) to the uid the service runs as.")
-        }
     }
+}
 
+extension ConfigCommand {
     /// Writes a minimal super-config for manual provisioning with a connection string.
     struct MP: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

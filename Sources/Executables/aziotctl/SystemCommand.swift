@@ -1,3 +1,4 @@
+import EdgeConfigTool
 import ArgumentParser
 import Foundation
 import NIOCore
@@ -41,7 +42,7 @@ extension SystemCommand {
             try systemd.require("system status")
             var bad: [(unit: Systemd.Unit, state: Systemd.State, sockets: [(String, Systemd.State)])] = []
             print("System services:")
-            for unit in Systemd.units {
+            for unit in Systemd.identityServiceUnits {
                 var state = try systemd.state(of: unit.service)
                 var sockets: [(String, Systemd.State)] = []
                 for socket in unit.sockets { sockets.append((socket, try systemd.state(of: socket))) }
@@ -91,7 +92,7 @@ extension SystemCommand {
         func run() async throws {
             let systemd = Systemd(environment: ProcessInfo.processInfo.environment)
             try systemd.require("system logs")
-            let units = Systemd.units.flatMap { ["-u", $0.service] }
+            let units = Systemd.identityServiceUnits.flatMap { ["-u", $0.service] }
             let status = try Systemd.runAttached("journalctl", units + (arguments.isEmpty ? ["-e", "--no-pager"] : arguments))
             guard status == 0 else { throw CLIError("journalctl exited with status \(status)") }
         }
@@ -111,7 +112,7 @@ extension SystemCommand {
             let systemd = Systemd(environment: ProcessInfo.processInfo.environment)
             try systemd.require("system set-log-level")
             let name = level.rawValue.uppercased()
-            for unit in Systemd.units {
+            for unit in Systemd.identityServiceUnits {
                 let directory = "/etc/systemd/system/\(unit.service).d"
                 try HostFiles.makeDirectory(directory, mode: 0o755, owner: nil)
                 try HostFiles.write(directory + "/log-level.conf", Array("[Service]\nEnvironment=AZIOT_LOG=\(name)".utf8), mode: 0o644, owner: nil)

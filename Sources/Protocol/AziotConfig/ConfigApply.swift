@@ -92,7 +92,7 @@ public enum ConfigApply {
 
 /// The accumulating state of one translation: who may use which key or certificate, what is preloaded,
 /// which certificates certd issues.
-private struct Translation {
+struct Translation {
     var aziotidKeys = [ConfigApply.masterKeyID]
     var aziotidCerts: [String] = []
     var aziotcsKeys: [String] = []

@@ -103,6 +103,8 @@ extension SuperConfig {
         }
         self.tpm = tpm
 
+        edge = try parser.edgeSettings(reader)
+
         warnings = parser.warnings
         switch policy {
         case .reject:
@@ -115,7 +117,7 @@ extension SuperConfig {
 }
 
 /// The parts of the schema that appear in several places, and the warnings met on the way.
-private struct Parser {
+struct Parser {
     var warnings: [String] = []
 
     mutating func provisioning(_ reader: ConfigReader) throws(ConfigError) -> SuperConfig.Provisioning {
@@ -204,7 +206,8 @@ private struct Parser {
 
     /// `method = "est" | "local_ca" | "self_signed"`, `expiry_days`, `common_name` | `subject`, `auto_renew`,
     /// and for EST its `url` and flat authentication keys.
-    mutating func certIssuanceOptions(_ reader: ConfigReader) throws(ConfigError) -> CertIssuanceOptions {
+    /// With `defaultingAutoRenew`, the `auto_renew` keys default as `[edge_ca.auto_renew]`'s do.
+    mutating func certIssuanceOptions(_ reader: ConfigReader, defaultingAutoRenew: Bool = false) throws(ConfigError) -> CertIssuanceOptions {
         let methodName = try reader.required("method", reader.string)
         let method: CertIssuanceMethod
         switch methodName {
@@ -221,7 +224,9 @@ private struct Parser {
         if let expiryDays, expiryDays <= 0 || expiryDays > Int(UInt32.max) {
             throw reader.invalid("expiry_days", "expiry_days must be greater than 0")
         }
-        let autoRenew = try reader.section("auto_renew").map { (table) throws(ConfigError) in try autoRenewConfig(table) }
+        let autoRenew = try reader.section("auto_renew").map { (table) throws(ConfigError) in
+            defaultingAutoRenew ? try lenientAutoRenew(table) : try autoRenewConfig(table)
+        }
         return CertIssuanceOptions(method: method, expiryDays: expiryDays, autoRenew: autoRenew, subject: try subject(reader))
     }
 

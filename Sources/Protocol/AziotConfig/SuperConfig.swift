@@ -22,6 +22,8 @@ public struct SuperConfig: Sendable, Hashable {
     public var certIssuance: CertIssuance
     public var preloadedCerts: [String: PreloadedCert]
     public var tpm: TPM
+    /// The IoT Edge keys (`[agent]`, `[edge_ca]`, `[moby_runtime]` …), which `iotedge config apply` translates.
+    public var edge: EdgeSettings
     /// Things worth telling the user that are not errors (e.g. EST over plain HTTP).
     public var warnings: [String]
     /// Key paths nothing read, when parsed with `unknownKeys: .collect`.
@@ -45,6 +47,7 @@ public struct SuperConfig: Sendable, Hashable {
         certIssuance: CertIssuance = CertIssuance(),
         preloadedCerts: [String: PreloadedCert] = [:],
         tpm: TPM = TPM(),
+        edge: EdgeSettings = EdgeSettings(),
         warnings: [String] = [],
         unknownKeys: [String] = []
     ) {
@@ -61,6 +64,7 @@ public struct SuperConfig: Sendable, Hashable {
         self.certIssuance = certIssuance
         self.preloadedCerts = preloadedCerts
         self.tpm = tpm
+        self.edge = edge
         self.warnings = warnings
         self.unknownKeys = unknownKeys
     }

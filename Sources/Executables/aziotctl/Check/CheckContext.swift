@@ -1,3 +1,4 @@
+import EdgeConfigTool
 import AziotClients
 import CertService
 import ConfigFiles

@@ -1,3 +1,4 @@
+import EdgeConfigTool
 import CertService
 import ConfigFiles
 import Foundation

@@ -1,3 +1,4 @@
+import EdgeConfigTool
 import Foundation
 import IoTHubProtocol
 

@@ -1,4 +1,4 @@
-import AziotConfig
+public import AziotConfig
 import TOMLConfig
 
 #if canImport(Glibc)
@@ -14,35 +14,45 @@ import Darwin
 /// parent directories) that the service user cannot read, which surfaces later as an opaque "internal error".
 /// `config apply` checks each file the generated configs name against the user that will read it and warns
 /// with the exact path, user, mode and owner.
-enum PreloadedFileCheck {
+public enum PreloadedFileCheck {
     /// One file a service will read: `file://` keys in keyd (`aziotks`), certificates in certd (`aziotcs`), the
     /// DPS payload in identityd (`aziotid`).
-    struct Reference {
-        let path: String
-        let what: String
-        let user: String
+    public struct Reference: Sendable {
+        public let path: String
+        public let what: String
+        public let user: String
     }
 
-    static func references(in output: ConfigApply.Output) -> [Reference] {
+    /// The files `aziotctl config apply`'s configs name.
+    public static func references(in output: ConfigApply.Output) -> [Reference] {
+        references(keyd: output.keyd, certd: output.certd, identityd: output.identityd)
+    }
+
+    /// The files `iotedge config apply`'s configs name.
+    public static func references(in output: EdgeConfigApply.Output) -> [Reference] {
+        references(keyd: output.keyd, certd: output.certd, identityd: output.identityd)
+    }
+
+    static func references(keyd: ConfigTable, certd: ConfigTable, identityd: ConfigTable) -> [Reference] {
         var references: [Reference] = []
         func add(_ value: ConfigValue?, _ what: String, _ user: String) {
             guard case .string(let text) = value, text.hasPrefix("file:"), let path = try? ConfigURL(parsing: text).filePath else { return }
             references.append(Reference(path: path, what: what, user: user))
         }
-        if case .table(let keys) = output.keyd["preloaded_keys"] {
+        if case .table(let keys) = keyd["preloaded_keys"] {
             for (id, value) in keys { add(value, "preloaded key \(id)", "aziotks") }
         }
-        if case .table(let certs) = output.certd["preloaded_certs"] {
+        if case .table(let certs) = certd["preloaded_certs"] {
             for (id, value) in certs { add(value, "preloaded certificate \(id)", "aziotcs") }
         }
-        if case .table(let provisioning) = output.identityd["provisioning"], case .table(let payload) = provisioning["payload"] {
+        if case .table(let provisioning) = identityd["provisioning"], case .table(let payload) = provisioning["payload"] {
             add(payload["uri"], "DPS payload", "aziotid")
         }
         return references
     }
 
     /// Warnings for the references whose user exists on this machine and cannot read the file.
-    static func warnings(for references: [Reference]) -> [String] {
+    public static func warnings(for references: [Reference]) -> [String] {
         references.compactMap { reference in
             guard let user = SystemUser.named(reference.user),
                 let problem = problem(reading: reference.path, as: user)
@@ -52,7 +62,7 @@ enum PreloadedFileCheck {
     }
 
     /// Why `user` cannot read `path` (a directory on the way needs r and x), or nil when it can.
-    static func problem(reading path: String, as user: SystemUser) -> String? {
+    public static func problem(reading path: String, as user: SystemUser) -> String? {
         guard user.uid != 0 else { return nil }
         let groups = groupIDs(of: user)
         var current = path

@@ -1,64 +1,82 @@
 import Foundation
 
-/// The identity service's systemd units and the `systemctl`/`journalctl` calls `aziotctl` makes on them.
-struct Systemd {
+/// systemd units and the `systemctl`/`journalctl` calls `aziotctl` and `iotedge` make on them.
+public struct Systemd: Sendable {
     /// A service and its socket units. The first service is the one `restart` starts eagerly; the others are
     /// socket-activated.
-    struct Unit {
-        let service: String
-        let sockets: [String]
+    public struct Unit: Sendable {
+        public let service: String
+        public let sockets: [String]
+        public init(service: String, sockets: [String]) {
+            self.service = service
+            self.sockets = sockets
+        }
     }
 
-    static let units = [
+    /// The identity service's units (`aziotctl system …`).
+    public static let identityServiceUnits = [
         Unit(service: "aziot-identityd.service", sockets: ["aziot-identityd.socket"]),
         Unit(service: "aziot-keyd.service", sockets: ["aziot-keyd.socket"]),
         Unit(service: "aziot-certd.service", sockets: ["aziot-certd.socket"]),
         Unit(service: "aziot-tpmd.service", sockets: ["aziot-tpmd.socket"]),
     ]
 
-    /// The directory that exists when systemd is the init system (`sd_booted()`'s test).
-    let marker: String
+    /// IoT Edge's units (`iotedge system …`): aziot-edged first, then the identity service's.
+    public static let edgeUnits =
+        [Unit(service: "aziot-edged.service", sockets: ["aziot-edged.mgmt.socket", "aziot-edged.workload.socket"])] + identityServiceUnits
 
-    init(environment: [String: String]) {
-        marker = environment["AZIOTCTL_SYSTEMD_MARKER"] ?? "/run/systemd/system"
+    /// The units this instance manages.
+    public let units: [Unit]
+    /// The tool named in messages (`aziotctl`, `iotedge`).
+    public let tool: String
+    /// The directory that exists when systemd is the init system (`sd_booted()`'s test).
+    public let marker: String
+
+    /// `markerVariable` names the environment variable that can replace `/run/systemd/system` (tests).
+    public init(environment: [String: String], units: [Unit] = Systemd.identityServiceUnits, tool: String = "aziotctl", markerVariable: String = "AZIOTCTL_SYSTEMD_MARKER") {
+        self.units = units
+        self.tool = tool
+        marker = environment[markerVariable] ?? "/run/systemd/system"
     }
 
-    var isRunning: Bool { HostFiles.isDirectory(marker) }
+    public var isRunning: Bool { HostFiles.isDirectory(marker) }
 
     /// What to tell the user when systemd is absent: why nothing was (re)started and how to run the daemons.
-    var absentMessage: String {
-        """
-        systemd is not running on this machine (\(marker) does not exist), so the aziot services cannot be managed \
-        with systemctl.
-        Run the daemons directly instead, as root: aziot-keyd, aziot-certd, aziot-tpmd and aziot-identityd (the aziotd \
-        binary under each of these names), e.g.
-            for d in aziot-keyd aziot-certd aziot-tpmd aziot-identityd; do "$d" & done
-        After a configuration change, restart the ones that are already running.
-        """
+    public var absentMessage: String {
+        let daemons = units.map { $0.service.replacingOccurrences(of: ".service", with: "") }
+        let list = daemons.count > 1 ? daemons.dropLast().joined(separator: ", ") + " and " + daemons.last! : daemons.joined()
+        return """
+            systemd is not running on this machine (\(marker) does not exist), so the services cannot be managed \
+            with systemctl.
+            Run the daemons directly instead, as root: \(list) (the aziotd binary under each identity service \
+            name), e.g.
+                for d in \(daemons.joined(separator: " ")); do "$d" & done
+            After a configuration change, restart the ones that are already running.
+            """
     }
 
     /// Throws the ``absentMessage`` for `command` when systemd is not running.
-    func require(_ command: String) throws(CLIError) {
-        guard isRunning else { throw CLIError("`aziotctl \(command)` needs systemd.\n" + absentMessage) }
+    public func require(_ command: String) throws(ToolError) {
+        guard isRunning else { throw ToolError("`\(tool) \(command)` needs systemd.\n" + absentMessage) }
     }
 
     /// `systemctl stop` every service, `systemctl start` every socket, then start the first service. Like the
     /// reference, a unit that fails does not stop the others; unlike it, the failure is an error at the end.
-    func restart() throws(CLIError) {
+    public func restart() throws(ToolError) {
         var failed = stopAll()
-        for socket in Self.units.flatMap(\.sockets) where !(try start(socket)) { failed.append(socket) }
-        if !(try start(Self.units[0].service)) { failed.append(Self.units[0].service) }
+        for socket in units.flatMap(\.sockets) where !(try start(socket)) { failed.append(socket) }
+        if !(try start(units[0].service)) { failed.append(units[0].service) }
         try check(failed)
     }
 
     /// `systemctl stop` every service (sockets stay active).
-    func stop() throws(CLIError) {
+    public func stop() throws(ToolError) {
         try check(stopAll())
     }
 
     private func stopAll() -> [String] {
         var failed: [String] = []
-        for unit in Self.units {
+        for unit in units {
             print("Stopping \(unit.service)...", terminator: "")
             do {
                 if !report(try Self.run("systemctl", ["stop", unit.service]), success: "Stopped!") { failed.append(unit.service) }
@@ -71,13 +89,13 @@ struct Systemd {
         return failed
     }
 
-    private func start(_ name: String) throws(CLIError) -> Bool {
+    private func start(_ name: String) throws(ToolError) -> Bool {
         print("Starting \(name)...", terminator: "")
         return report(try Self.run("systemctl", ["start", name]), success: "Started!")
     }
 
-    private func check(_ failed: [String]) throws(CLIError) {
-        guard failed.isEmpty else { throw CLIError("systemctl failed for \(failed.joined(separator: ", "))") }
+    private func check(_ failed: [String]) throws(ToolError) {
+        guard failed.isEmpty else { throw ToolError("systemctl failed for \(failed.joined(separator: ", "))") }
     }
 
     private func report(_ result: CommandResult, success: String) -> Bool {
@@ -91,13 +109,13 @@ struct Systemd {
     }
 
     /// The state of one unit as `systemctl is-active` reports it.
-    enum State {
+    public enum State: Sendable {
         case active
         case inactive
         case failed(String)
     }
 
-    func state(of unit: String) throws(CLIError) -> State {
+    public func state(of unit: String) throws(ToolError) -> State {
         let result = try Self.run("systemctl", ["is-active", unit])
         let text = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         switch text {
@@ -107,15 +125,15 @@ struct Systemd {
         }
     }
 
-    struct CommandResult {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var output: String { [stdout, stderr].filter { !$0.isEmpty }.joined(separator: "\n") }
+    public struct CommandResult: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        public var output: String { [stdout, stderr].filter { !$0.isEmpty }.joined(separator: "\n") }
     }
 
     /// Runs a command from `/usr/bin` or `/bin` to completion, capturing its output.
-    static func run(_ command: String, _ arguments: [String]) throws(CLIError) -> CommandResult {
+    public static func run(_ command: String, _ arguments: [String]) throws(ToolError) -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable(command))
         process.arguments = arguments
@@ -127,7 +145,7 @@ struct Systemd {
         do {
             try process.run()
         } catch {
-            throw CLIError("could not run \(command): \(error)")
+            throw ToolError("could not run \(command): \(error)")
         }
         let out = stdout.fileHandleForReading.readDataToEndOfFile()
         let err = stderr.fileHandleForReading.readDataToEndOfFile()
@@ -138,20 +156,20 @@ struct Systemd {
 
     /// Runs a command with this process's standard output and error (for `journalctl`); returns its status.
     @discardableResult
-    static func runAttached(_ command: String, _ arguments: [String]) throws(CLIError) -> Int32 {
+    public static func runAttached(_ command: String, _ arguments: [String]) throws(ToolError) -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable(command))
         process.arguments = arguments
         do {
             try process.run()
         } catch {
-            throw CLIError("could not run \(command): \(error)")
+            throw ToolError("could not run \(command): \(error)")
         }
         process.waitUntilExit()
         return process.terminationStatus
     }
 
-    static func printError(_ message: String) {
+    public static func printError(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 
