@@ -2,6 +2,7 @@ import ArgumentParser
 import AziotConfig
 import ConfigFiles
 import Foundation
+import ServiceControl
 import TOMLConfig
 
 struct ConfigCommand: AsyncParsableCommand {
@@ -58,8 +59,8 @@ extension ConfigCommand {
                 }
                 throw CLIError(message)
             }
-            for warning in superConfig.warnings { Systemd.printError(warning) }
-            for key in superConfig.unknownKeys { Systemd.printError("Warning: unknown configuration key \(key) is ignored") }
+            for warning in superConfig.warnings { HostCommand.printError(warning) }
+            for key in superConfig.unknownKeys { HostCommand.printError("Warning: unknown configuration key \(key) is ignored") }
 
             let secretsDirectory = environment["AZIOT_SECRETS_DIR"] ?? "/var/secrets/aziot"
             let keyDirectory = secretsDirectory + "/keyd"
@@ -88,12 +89,12 @@ extension ConfigCommand {
                 try HostFiles.write(directory + "/00-super.toml", Array((Self.header(source: config) + output.toml(for: service)).utf8), mode: 0o600, owner: owner)
             }
 
-            for warning in PreloadedFileCheck.warnings(for: PreloadedFileCheck.references(in: output)) { Systemd.printError(warning) }
+            for warning in PreloadedFileCheck.warnings(for: PreloadedFileCheck.references(in: output)) { HostCommand.printError(warning) }
 
             print("Azure IoT Identity Service has been configured successfully!")
             print()
             print("Restarting service for configuration to take effect...")
-            let systemd = Systemd(environment: environment)
+            let systemd = AziotctlServices.systemd(environment: environment)
             if systemd.isRunning {
                 try systemd.restart()
                 print("Done.")

@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+import MQTTTestSupport
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import Testing
+import UnixSocketHTTP
+
+@Suite("The iotedge executable without a device: version, connection errors, argument errors, system commands")
+struct IotedgeExecutableTests {
+    @Test("version and --version print `iotedge <version>`")
+    func version() async throws {
+        let version = try await Iotedge.run(["version"])
+        #expect(version.status == 0 && version.stdout == "iotedge 1.6.0\n", "\(version)")
+        let flag = try await Iotedge.run(["--version"])
+        #expect(flag.status == 0 && flag.stdout == "iotedge 1.6.0\n", "\(flag)")
+    }
+
+    @Test("no management socket: the error chain names the socket and says to check `iotedge system status`; exit 1")
+    func missingSocket() async throws {
+        let scratch = try ScratchDirectory("iotedge-nosock")
+        defer { scratch.remove() }
+        let socket = "\(scratch.path)/mgmt.sock"
+        for command in [["list"], ["logs", "m"], ["restart", "m"]] {
+            let result = try await Iotedge.run(["-H", "unix://\(socket)"] + command)
+            #expect(result.status == 1, "\(command): \(result)")
+            let lines = result.stderr.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("warn: ") }
+            #expect(lines.count >= 3, "\(result.stderr)")
+            #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("\tcaused by: ") }, "\(result.stderr)")
+            #expect(result.stderr.contains("\tcaused by: the management socket \(socket) does not exist\n"), "\(result.stderr)")
+            #expect(result.stderr.contains("is aziot-edged running? check `iotedge system status`"), "\(result.stderr)")
+        }
+        let list = try await Iotedge.run(["list"], environment: ["IOTEDGE_HOST": "unix://\(socket)"])
+        #expect(list.status == 1)
+        #expect(list.stderr.hasPrefix("Could not list modules\n\tcaused by: the management socket \(socket) does not exist"), "IOTEDGE_HOST: \(list.stderr)")
+        #expect(list.stdout.isEmpty)
+    }
+
+    @Test("a socket file nobody listens on: connection refused, with the same hint")
+    func refused() async throws {
+        let scratch = try ScratchDirectory("iotedge-refused")
+        defer { scratch.remove() }
+        let socket = "\(scratch.path)/mgmt.sock"
+        let bound = try await ChildProcess.run("python3", ["-c", "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])", socket])
+        #expect(bound.status == 0, "\(bound.stderr)")
+        let result = try await Iotedge.run(["-H", "unix://\(socket)", "list"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\tcaused by: could not connect to aziot-edged on \(socket)"), "\(result.stderr)")
+        #expect(result.stderr.contains("is aziot-edged running? check `iotedge system status`"))
+    }
+
+    @Test("bad arguments: a non-unix -H, bad --since/--tail, -f not supported yet")
+    func badArguments() async throws {
+        let scratch = try ScratchDirectory("iotedge-args")
+        defer { scratch.remove() }
+        let host = "unix://\(scratch.path)/mgmt.sock"
+        let http = try await Iotedge.run(["-H", "http://localhost/mgmt", "list"])
+        #expect(http.status == 1 && http.stderr.contains("Invalid management URI http://localhost/mgmt\n\tcaused by: only unix:// URIs are supported"), "\(http.stderr)")
+        let since = try await Iotedge.run(["-H", host, "logs", "m", "--since", "last tuesday"])
+        #expect(since.status == 1 && since.stderr.hasPrefix("Invalid value for --since: last tuesday\n\tcaused by: give a duration"), "\(since.stderr)")
+        let tail = try await Iotedge.run(["-H", host, "logs", "m", "--tail", "many"])
+        #expect(tail.status == 1 && tail.stderr.contains("Invalid value for --tail: many"), "\(tail.stderr)")
+        let follow = try await Iotedge.run(["-H", host, "logs", "-f", "m"])
+        #expect(follow.status == 1 && follow.stderr.contains("following logs is not supported by this build yet"), "\(follow.stderr)")
+        let unknown = try await Iotedge.run(["frobnicate"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("frobnicate"))
+    }
+
+    @Test("system commands without systemd say so and exit 1", arguments: [["status"], ["restart"], ["stop"], ["logs"], ["set-log-level", "debug"]])
+    func systemWithoutSystemd(_ command: [String]) async throws {
+        let scratch = try ScratchDirectory("iotedge-nosystemd")
+        defer { scratch.remove() }
+        let marker = "\(scratch.path)/no-systemd"
+        let result = try await Iotedge.run(["system"] + command, environment: ["AZIOTCTL_SYSTEMD_MARKER": marker])
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("`iotedge system \(command[0])` needs systemd"), "\(result.stderr)")
+        #expect(result.stderr.contains("systemd is not running on this machine (\(marker) does not exist)"))
+        #expect(result.stderr.contains("aziot-edged"))
+    }
+
+    @Test("system reprovision: identityd's reprovision (api-version 2020-09-01, {\"type\":\"aziot\"}), then aziot-edged's restart needs systemd")
+    func reprovision() async throws {
+        let scratch = try ScratchDirectory("iotedge-reprovision")
+        defer { scratch.remove() }
+        let socket = "\(scratch.path)/identityd.sock"
+        let seen = Mutex<[String]>([])
+        let fail = Mutex(false)
+        let router = HTTPRouter(routes: [
+            HTTPRoute(.POST, "/identities/device/reprovision", since: "2020-09-01") { request in
+                let body = String(buffer: request.body ?? ByteBuffer())
+                seen.withLock { $0.append("\(request.apiVersion?.rawValue ?? "") \(body)") }
+                if fail.withLock({ $0 }) { return .error(.internalServerError, message: "hub unreachable") }
+                return .noContent
+            },
+        ])
+        let server = UnixSocketHTTPServer(
+            configuration: .init(endpoint: .unixSocket(path: socket)), router: router,
+            logger: Logger(label: "fake-identityd") { _ in SwiftLogNoOpLogHandler() })
+        try await server.start()
+
+        let succeeded = try await Iotedge.run(["system", "reprovision"], environment: ["AZIOT_IDENTITYD_SOCKET": socket])
+        #expect(succeeded.stdout == "Successfully reprovisioned with IoT Hub.\n", "\(succeeded)")
+        #expect(seen.withLock { $0 } == [#"2020-09-01 {"type":"aziot"}"#])
+        #expect(succeeded.status == 1)
+        #expect(succeeded.stderr.contains("aziot-edged was not restarted"), "\(succeeded.stderr)")
+
+        fail.withLock { $0 = true }
+        let failed = try await Iotedge.run(["system", "reprovision"], environment: ["AZIOT_IDENTITYD_SOCKET": socket])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("Failed to reprovision: 500 hub unreachable"), "\(failed.stderr)")
+        #expect(failed.stdout.isEmpty)
+        await server.stop()
+    }
+}
