@@ -19,6 +19,7 @@ struct IotedgeCommand: AsyncParsableCommand {
         SystemCommand.self,
         SupportBundleCommand.self,
         VersionCommand.self,
+        RedactConfigCommand.self,
     ]
 
     static let configuration = CommandConfiguration(

@@ -89,13 +89,27 @@ struct SupportBundleBuilder {
         progress("Adding the configuration (secrets removed)")
         for (name, path) in configFiles() {
             guard FileManager.default.fileExists(atPath: path) else { continue }
-            guard let data = FileManager.default.contents(atPath: path) else {
+            guard FileManager.default.isReadableFile(atPath: path) else {
                 zip.add(name + ".err.txt", text: "could not read \(path) (run as root to include it)\n")
                 continue
             }
-            zip.add(name, text: ConfigRedaction.redact(toml: String(decoding: data, as: UTF8.self), source: path))
+            zip.add(name, text: await redactedConfig(path))
         }
         return zip.bytes
+    }
+
+    /// `path` with its secrets removed, parsed by a child `iotedge redact-config` (a file that crashes the parser
+    /// becomes a note); nothing of the file when that fails.
+    func redactedConfig(_ path: String) async -> String {
+        do {
+            var childEnvironment = environment
+            childEnvironment["SWIFT_BACKTRACE"] = "enable=no"
+            let result = try await SelfProcess.run(["redact-config", path], environment: childEnvironment, timeout: 60)
+            if result.status == 0 { return result.stdout }
+            return "# \(path) could not be parsed (the redaction exited with status \(result.status)); its contents are left out because they may hold secrets.\n"
+        } catch {
+            return "# \(path) could not be redacted (\(error)); its contents are left out because they may hold secrets.\n"
+        }
     }
 
     /// (name in the zip, path on disk) of every configuration file: the super-config, then each service's main file
