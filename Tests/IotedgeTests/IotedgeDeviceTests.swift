@@ -214,6 +214,12 @@ struct IotedgeDeviceTests {
             #expect(files["network/host.json"].flatMap { try? JSONValue(parsing: $0) }?["Name"] == "host", "\(files.keys.sorted())")
             #expect(files["systeminfo.json"].flatMap { try? JSONValue(parsing: $0) }?["osType"] == "Linux")
 
+            if ["/usr/bin/journalctl", "/bin/journalctl"].contains(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+                for unit in ["aziot-keyd", "aziot-certd", "aziot-identityd", "aziot-edged", "docker"] {
+                    #expect(files["logs/\(unit).txt"] != nil || files["logs/\(unit)_err.txt"] != nil, "journal of \(unit): \(files.keys.sorted())")
+                }
+            }
+
             let bundledSuper = try #require(files["config/aziot/config.toml"])
             #expect(bundledSuper.contains("SharedAccessKey=<redacted>") && bundledSuper.contains("username = \"bundle-user\""), "\(bundledSuper)")
             #expect(bundledSuper.contains("password = \"<redacted>\""))

@@ -99,6 +99,11 @@ struct IotedgeUnitTests {
         #expect(LogOutput.payload(ByteBuffer()) == [])
     }
 
+    @Test("the default bundle name is support_bundle_YYYY_MM_DD_HH_MM_SS_UTC.zip")
+    func bundleName() {
+        #expect(SupportBundleCommand.defaultFileName(Date(timeIntervalSince1970: 1_800_000_007)) == "support_bundle_2027_01_15_08_00_07_UTC.zip")
+    }
+
     @Test("config redaction: SAS keys, connection strings, passwords, inline pk, PEM keys, PINs and tokens become <redacted>")
     func redaction() throws {
         let text = """
