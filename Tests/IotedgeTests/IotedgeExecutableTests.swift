@@ -67,6 +67,34 @@ struct IotedgeExecutableTests {
         #expect(unknown.status != 0 && unknown.stderr.contains("frobnicate"))
     }
 
+    @Test("support-bundle without aziot-edged: still a zip (why in modules_err.txt, check.json, redacted configuration), a warning, exit 0")
+    func supportBundleWithoutEdged() async throws {
+        let scratch = try ScratchDirectory("iotedge-bundle-noedged")
+        defer { scratch.remove() }
+        let secret = "S3cret-\(UUID().uuidString.prefix(8))"
+        let superConfig = try scratch.write("config.toml", "hostname = \"h\"\n[provisioning]\nsource = \"manual\"\nconnection_string = \"HostName=h;DeviceId=d;SharedAccessKey=\(secret)\"\n")
+        let environment = ["IOTEDGE_SUPERCONFIG": superConfig] + ["KEYD", "CERTD", "IDENTITYD", "TPMD", "EDGED"].flatMap { service in
+            [("AZIOT_\(service)_CONFIG", "\(scratch.path)/none/\(service).toml"), ("AZIOT_\(service)_CONFIG_DIR", "\(scratch.path)/none/\(service).d")]
+        }
+        let zipPath = "\(scratch.path)/bundle.zip"
+        let result = try await Iotedge.run(
+            ["-H", "unix://\(scratch.path)/mgmt.sock", "support-bundle", "-q", "-o", zipPath, "--since", "1700000000", "--until", "1 minute"],
+            environment: Dictionary(uniqueKeysWithValues: environment))
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.isEmpty, "quiet: \(result.stdout)")
+        #expect(result.stderr.contains("warn: the bundle has no module logs or inspect output: Could not list the modules"), "\(result.stderr)")
+        let raw = try #require(FileManager.default.contents(atPath: zipPath))
+        #expect(raw.range(of: Data(secret.utf8)) == nil)
+        let listing = try await ChildProcess.run("python3", [
+            "-c", "import json,sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(json.dumps({n: z.read(n).decode() for n in z.namelist()}))", zipPath,
+        ])
+        #expect(listing.status == 0, "\(listing.stderr)")
+        #expect(listing.stdout.contains(#""modules_err.txt": "Could not list the modules\n\tcaused by: the management socket"#), "\(listing.stdout)")
+        #expect(listing.stdout.contains(#""check.json": "{"#))
+        #expect(listing.stdout.contains("SharedAccessKey=<redacted>"))
+        #expect(!listing.stdout.contains("inspect/"))
+    }
+
     @Test("system commands without systemd say so and exit 1", arguments: [["status"], ["restart"], ["stop"], ["logs"], ["set-log-level", "debug"]])
     func systemWithoutSystemd(_ command: [String]) async throws {
         let scratch = try ScratchDirectory("iotedge-nosystemd")

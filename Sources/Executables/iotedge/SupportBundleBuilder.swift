@@ -16,7 +16,8 @@ import Glibc
 /// cannot run), per module `logs/<m>_log.txt` (through the management API) and `inspect/<m>.json` (Docker's inspect),
 /// per Docker network a module is on `network/<name>.json`, edged's `systeminfo.json`, the services' journals
 /// (`logs/<unit>.txt`, when `journalctl` exists) and the configuration files with their secrets removed
-/// (`config/aziot/config.toml`, `config/aziot/<svc>/config.toml`, `config/aziot/<svc>/config.d/*`).
+/// (`config/aziot/config.toml`, `config/aziot/<svc>/config.toml`, `config/aziot/<svc>/config.d/*`). When edged cannot
+/// be reached, `modules_err.txt` says why and the rest is still collected.
 struct SupportBundleBuilder {
     let connection: ManagementConnection
     let environment: [String: String]
@@ -25,6 +26,8 @@ struct SupportBundleBuilder {
     let edgeRuntimeOnly: Bool
     let iothubHostname: String?
     let progress: (String) -> Void
+    /// A problem the bundle works around (always shown, on standard error).
+    var warn: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
     static let journalUnits = ["aziot-keyd", "aziot-certd", "aziot-identityd", "aziot-edged", "docker"]
     static let configServices = ["keyd", "certd", "identityd", "tpmd", "edged"]
@@ -36,11 +39,14 @@ struct SupportBundleBuilder {
         progress("Running iotedge check")
         zip.add("check.json", await checkJSON())
 
-        let modules: [ManagementClient.Module]
+        // Without edged (when a bundle is most needed) the rest is still collected, and the reason noted.
+        var modules: [ManagementClient.Module] = []
         do {
             modules = try await withTimeout(seconds: 30) { [connection] in try await connection.client.modules() }
         } catch {
-            throw IotedgeError("Could not list the modules for the support bundle", causes: connection.explain(error))
+            let chain = IotedgeError("Could not list the modules", causes: connection.explain(error)).chain
+            zip.add("modules_err.txt", text: chain + "\n")
+            warn("warn: the bundle has no module logs or inspect output: " + chain)
         }
         let docker = dockerClient()
         var networks = Set<String>()
