@@ -107,6 +107,69 @@ struct IotedgeExecutableTests {
         #expect(result.stderr.contains("aziot-edged"))
     }
 
+    @Test("system restart/stop/status/logs with systemd (stand-in systemctl and journalctl): edged stopped first, sockets then edged started")
+    func systemWithSystemd() async throws {
+        let scratch = try ScratchDirectory("iotedge-systemd")
+        defer { scratch.remove() }
+        let log = "\(scratch.path)/calls.log"
+        try FileManager.default.createDirectory(atPath: "\(scratch.path)/systemd", withIntermediateDirectories: true)
+        let systemctl = try scratch.write("bin/systemctl", """
+            #!/bin/sh
+            echo "systemctl $*" >> \(log)
+            if [ "$1" = is-active ]; then
+              case "$2" in
+                aziot-keyd.service) echo failed; exit 3 ;;
+                aziot-tpmd.socket) echo inactive; exit 3 ;;
+                *) echo active ;;
+              esac
+            fi
+            exit 0
+            """)
+        let journalctl = try scratch.write("bin/journalctl", "#!/bin/sh\necho \"journalctl $*\" >> \(log)\necho journal-line\n")
+        for file in [systemctl, journalctl] { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file) }
+        let environment = ["AZIOTCTL_SYSTEMD_MARKER": "\(scratch.path)/systemd", "AZIOTCTL_SYSTEMD_BIN_DIR": "\(scratch.path)/bin"]
+        func calls() throws -> [String] {
+            defer { try? FileManager.default.removeItem(atPath: log) }
+            return try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        }
+        let services = ["aziot-edged.service", "aziot-identityd.service", "aziot-keyd.service", "aziot-certd.service", "aziot-tpmd.service"]
+
+        let restart = try await Iotedge.run(["system", "restart"], environment: environment)
+        #expect(restart.status == 0, "\(restart)")
+        let sockets = ["aziot-edged.mgmt.socket", "aziot-edged.workload.socket", "aziot-identityd.socket", "aziot-keyd.socket", "aziot-certd.socket", "aziot-tpmd.socket"]
+        #expect(try calls() == services.map { "systemctl stop \($0)" } + sockets.map { "systemctl start \($0)" } + ["systemctl start aziot-edged.service"])
+        #expect(restart.stdout.hasPrefix("Stopping aziot-edged.service...Stopped!\nStopping aziot-identityd.service...Stopped!\n"), "\(restart.stdout)")
+        #expect(restart.stdout.hasSuffix("Starting aziot-edged.service...Started!\n"))
+
+        let stop = try await Iotedge.run(["system", "stop"], environment: environment)
+        #expect(stop.status == 0)
+        #expect(try calls() == services.map { "systemctl stop \($0)" })
+
+        let status = try await Iotedge.run(["system", "status"], environment: environment)
+        #expect(status.status == 0, "\(status)")
+        let lines = status.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(Array(lines.prefix(6)) == [
+            "System services:",
+            "    aziot-edged             Running",
+            "    aziot-identityd         Running",
+            "    aziot-keyd              Down - failed",
+            "    aziot-certd             Running",
+            "    aziot-tpmd              Down - socket error",
+        ], "\(status.stdout)")
+        #expect(status.stdout.contains("aziot-keyd is in a bad state because:\naziot-keyd.service: Down - failed: Printing the last 10 log lines.\njournal-line\n"))
+        #expect(status.stdout.contains("aziot-tpmd.socket: Down - inactive: Printing the last 10 log lines.\njournal-line\n"))
+        #expect(status.stdout.hasSuffix("Use 'iotedge system logs' to check for non-fatal errors.\nUse 'iotedge check' to diagnose connectivity and configuration issues.\n"))
+        let statusCalls = try calls()
+        #expect(statusCalls.contains("journalctl -u aziot-keyd.service --no-pager -e -n 10"), "\(statusCalls)")
+        #expect(statusCalls.filter { $0.hasPrefix("systemctl is-active") }.count == 5 + 6)
+
+        let logs = try await Iotedge.run(["system", "logs"], environment: environment)
+        #expect(logs.status == 0 && logs.stdout == "journal-line\n")
+        #expect(try calls() == ["journalctl " + services.map { "-u \($0)" }.joined(separator: " ") + " -e --no-pager"])
+        _ = try await Iotedge.run(["system", "logs", "--", "-f", "--since", "today"], environment: environment)
+        #expect(try calls() == ["journalctl " + services.map { "-u \($0)" }.joined(separator: " ") + " -f --since today"])
+    }
+
     @Test("system reprovision: identityd's reprovision (api-version 2020-09-01, {\"type\":\"aziot\"}), then aziot-edged's restart needs systemd")
     func reprovision() async throws {
         let scratch = try ScratchDirectory("iotedge-reprovision")
@@ -132,6 +195,18 @@ struct IotedgeExecutableTests {
         #expect(seen.withLock { $0 } == [#"2020-09-01 {"type":"aziot"}"#])
         #expect(succeeded.status == 1)
         #expect(succeeded.stderr.contains("aziot-edged was not restarted"), "\(succeeded.stderr)")
+
+        // With systemd: aziot-edged alone is restarted.
+        try FileManager.default.createDirectory(atPath: "\(scratch.path)/systemd", withIntermediateDirectories: true)
+        let systemctl = try scratch.write("bin/systemctl", "#!/bin/sh\necho \"$*\" >> \(scratch.path)/calls.log\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: systemctl)
+        let withSystemd = try await Iotedge.run(["system", "reprovision"], environment: [
+            "AZIOT_IDENTITYD_SOCKET": socket, "AZIOTCTL_SYSTEMD_MARKER": "\(scratch.path)/systemd", "AZIOTCTL_SYSTEMD_BIN_DIR": "\(scratch.path)/bin",
+        ])
+        #expect(withSystemd.status == 0, "\(withSystemd)")
+        #expect(withSystemd.stdout == "Successfully reprovisioned with IoT Hub.\nRestarting aziot-edged.service...Restarted!\n")
+        #expect(try String(contentsOfFile: "\(scratch.path)/calls.log", encoding: .utf8) == "restart aziot-edged.service\n")
+        #expect(seen.withLock { $0 }.count == 2)
 
         fail.withLock { $0 = true }
         let failed = try await Iotedge.run(["system", "reprovision"], environment: ["AZIOT_IDENTITYD_SOCKET": socket])

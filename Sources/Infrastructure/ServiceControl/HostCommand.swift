@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Runs the host's `systemctl`/`journalctl` (from `/usr/bin`, `/bin`, `/usr/sbin` or `/sbin`).
 public enum HostCommand {
     public struct Result: Sendable {
@@ -10,9 +14,9 @@ public enum HostCommand {
     }
 
     /// Runs a command to completion, capturing its output.
-    public static func run(_ command: String, _ arguments: [String]) throws(ServiceControlError) -> Result {
+    public static func run(_ command: String, _ arguments: [String], searching directories: [String] = standardDirectories) throws(ServiceControlError) -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path(of: command) ?? "/usr/bin/\(command)")
+        process.executableURL = URL(fileURLWithPath: path(of: command, searching: directories) ?? "/usr/bin/\(command)")
         process.arguments = arguments
         let stdout = Pipe()
         let stderr = Pipe()
@@ -33,10 +37,12 @@ public enum HostCommand {
 
     /// Runs a command with this process's standard output and error; returns its exit status.
     @discardableResult
-    public static func runAttached(_ command: String, _ arguments: [String]) throws(ServiceControlError) -> Int32 {
+    public static func runAttached(_ command: String, _ arguments: [String], searching directories: [String] = standardDirectories) throws(ServiceControlError) -> Int32 {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path(of: command) ?? "/usr/bin/\(command)")
+        process.executableURL = URL(fileURLWithPath: path(of: command, searching: directories) ?? "/usr/bin/\(command)")
         process.arguments = arguments
+        // What this process printed must come out before the child's output (stdout is buffered when not a terminal).
+        fflush(nil)
         do {
             try process.run()
         } catch {
@@ -46,9 +52,12 @@ public enum HostCommand {
         return process.terminationStatus
     }
 
+    /// Where the host's commands are looked for.
+    public static let standardDirectories = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]
+
     /// Where `command` is installed, or nil.
-    public static func path(of command: String) -> String? {
-        for directory in ["/usr/bin", "/bin", "/usr/sbin", "/sbin"] where FileManager.default.isExecutableFile(atPath: "\(directory)/\(command)") {
+    public static func path(of command: String, searching directories: [String] = standardDirectories) -> String? {
+        for directory in directories where FileManager.default.isExecutableFile(atPath: "\(directory)/\(command)") {
             return "\(directory)/\(command)"
         }
         return nil

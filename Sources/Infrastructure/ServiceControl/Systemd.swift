@@ -12,12 +12,16 @@ public struct Systemd: Sendable {
     /// The directory that exists when systemd is the init system (`sd_booted()`'s test); `AZIOTCTL_SYSTEMD_MARKER`
     /// overrides `/run/systemd/system`.
     public let marker: String
+    /// Where `systemctl` and `journalctl` are looked for: `AZIOTCTL_SYSTEMD_BIN_DIR` first when set (tests put
+    /// stand-ins there), then the standard directories.
+    public let directories: [String]
 
     public init(tool: String, units: [ServiceUnit], manualStart: String, environment: [String: String]) {
         self.tool = tool
         self.units = units
         self.manualStart = manualStart
         marker = environment["AZIOTCTL_SYSTEMD_MARKER"] ?? "/run/systemd/system"
+        directories = (environment["AZIOTCTL_SYSTEMD_BIN_DIR"].map { [$0] } ?? []) + HostCommand.standardDirectories
     }
 
     public var isRunning: Bool {
@@ -56,7 +60,7 @@ public struct Systemd: Sendable {
     /// `systemctl restart` of one service (e.g. after a reprovision).
     public func restart(service: String) throws(ServiceControlError) {
         print("Restarting \(service)...", terminator: "")
-        guard report(try HostCommand.run("systemctl", ["restart", service]), success: "Restarted!") else {
+        guard report(try HostCommand.run("systemctl", ["restart", service], searching: directories), success: "Restarted!") else {
             throw ServiceControlError("systemctl failed for \(service)")
         }
     }
@@ -66,7 +70,7 @@ public struct Systemd: Sendable {
         for unit in units {
             print("Stopping \(unit.service)...", terminator: "")
             do {
-                if !report(try HostCommand.run("systemctl", ["stop", unit.service]), success: "Stopped!") { failed.append(unit.service) }
+                if !report(try HostCommand.run("systemctl", ["stop", unit.service], searching: directories), success: "Stopped!") { failed.append(unit.service) }
             } catch {
                 print()
                 HostCommand.printError(error.message)
@@ -78,7 +82,7 @@ public struct Systemd: Sendable {
 
     private func start(_ name: String) throws(ServiceControlError) -> Bool {
         print("Starting \(name)...", terminator: "")
-        return report(try HostCommand.run("systemctl", ["start", name]), success: "Started!")
+        return report(try HostCommand.run("systemctl", ["start", name], searching: directories), success: "Started!")
     }
 
     private func check(_ failed: [String]) throws(ServiceControlError) {
@@ -112,12 +116,14 @@ public struct Systemd: Sendable {
     }
 
     public func state(of unit: String) throws(ServiceControlError) -> State {
-        let result = try HostCommand.run("systemctl", ["is-active", unit])
+        let result = try HostCommand.run("systemctl", ["is-active", unit], searching: directories)
         let text = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         switch text {
         case "active": return .active
         case "inactive": return .inactive
-        default: return .failed("\(text) \(result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+        default:
+            let reason = [text, result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)].filter { !$0.isEmpty }
+            return .failed(reason.joined(separator: " "))
         }
     }
 
@@ -141,11 +147,11 @@ public struct Systemd: Sendable {
         for (unit, state, sockets) in bad {
             print("\(unit.shortName) is in a bad state because:")
             print("\(unit.service): \(state.display(socket: false)): Printing the last 10 log lines.")
-            try HostCommand.runAttached("journalctl", ["-u", unit.service, "--no-pager", "-e", "-n", "10"])
+            try HostCommand.runAttached("journalctl", ["-u", unit.service, "--no-pager", "-e", "-n", "10"], searching: directories)
             print()
             for (socket, socketState) in sockets where socketState != .active {
                 print("\(socket): \(socketState.display(socket: true)): Printing the last 10 log lines.")
-                try HostCommand.runAttached("journalctl", ["-u", socket, "--no-pager", "-e", "-n", "10"])
+                try HostCommand.runAttached("journalctl", ["-u", socket, "--no-pager", "-e", "-n", "10"], searching: directories)
                 print()
             }
         }
@@ -156,7 +162,7 @@ public struct Systemd: Sendable {
     /// `system logs`: journalctl on every service, with `arguments` (default `-e --no-pager`).
     public func logs(_ arguments: [String]) throws(ServiceControlError) {
         let selection = units.flatMap { ["-u", $0.service] }
-        let status = try HostCommand.runAttached("journalctl", selection + (arguments.isEmpty ? ["-e", "--no-pager"] : arguments))
+        let status = try HostCommand.runAttached("journalctl", selection + (arguments.isEmpty ? ["-e", "--no-pager"] : arguments), searching: directories)
         guard status == 0 else { throw ServiceControlError("journalctl exited with status \(status)") }
     }
 
@@ -182,7 +188,7 @@ public struct Systemd: Sendable {
                 throw ServiceControlError("could not create the directory \(directory): \(error); run this command as root")
             }
         }
-        let reload = try HostCommand.run("systemctl", ["daemon-reload"])
+        let reload = try HostCommand.run("systemctl", ["daemon-reload"], searching: directories)
         guard reload.status == 0 else { throw ServiceControlError("systemctl daemon-reload exited with status \(reload.status):\n\(reload.output)") }
         print("Set log level to \(name) for all services. Run the `\(tool) system restart` command for the changes to take effect.")
     }
