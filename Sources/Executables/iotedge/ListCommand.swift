@@ -68,7 +68,8 @@ enum StatusDescription {
         }
     }
 
-    /// A duration in words; `past` adds " ago" (nothing is added to "now").
+    /// A duration in words; `past` adds " ago" (nothing is added to the rough "now", which only durations of 10 s or
+    /// less would give, and those are worded precisely).
     static func humanize(_ interval: TimeInterval, past: Bool) -> String {
         let seconds = Int(max(0, interval).rounded(.down))
         let words = seconds < 20 ? precise(seconds) : rough(seconds)
@@ -77,7 +78,6 @@ enum StatusDescription {
 
     static func precise(_ seconds: Int) -> String {
         switch seconds {
-        case 0: "now"
         case 1: "1 second"
         default: "\(seconds) seconds"
         }
