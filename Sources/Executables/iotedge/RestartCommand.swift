@@ -23,12 +23,3 @@ struct RestartCommand: AsyncParsableCommand {
         print("Restarted \(module)")
     }
 }
-
-/// `iotedge version`: `iotedge <version>`.
-struct VersionCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "version", abstract: "Show the version information")
-
-    func run() throws {
-        print("iotedge \(IotedgeCommand.version)")
-    }
-}
