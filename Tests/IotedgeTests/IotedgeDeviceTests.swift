@@ -123,6 +123,7 @@ struct IotedgeDeviceTests {
             #expect(logs.status == 1)
             #expect(logs.stderr.hasPrefix("Could not get the logs of \(missing)\n\tcaused by: "), "\(logs.stderr)")
             #expect(logs.stderr.contains("No such container") && logs.stderr.contains("aziot-edged answered 404"), "\(logs.stderr)")
+            #expect(logs.stderr.hasSuffix("\n\tcaused by: is the module name right? `iotedge list` shows the modules\n"), "\(logs.stderr)")
             let restartMissing = try await Iotedge.run(["-H", host, "restart", missing])
             #expect(restartMissing.status == 1)
             #expect(restartMissing.stderr.contains("warn: \(missing) was not stopped gracefully"), "\(restartMissing.stderr)")

@@ -40,7 +40,13 @@ struct ManagementConnection {
     /// The cause lines for an error of the management client.
     func explain(_ error: any Error) -> [String] {
         if let answer = error as? ManagementClientError {
-            return ["\(answer.message) (aziot-edged answered \(answer.status.code))"]
+            let quoted = "\(answer.message) (aziot-edged answered \(answer.status.code))"
+            switch answer.status.code {
+            case 404: return [quoted, "is the module name right? `iotedge list` shows the modules"]
+            case 403: return [quoted, "aziot-edged refuses this to processes inside module containers; run it on the host"]
+            case 500...: return [quoted, "aziot-edged's log may say more: `iotedge system logs`"]
+            default: return [quoted]
+            }
         }
         if let transport = error as? UnixSocketHTTPError, transport.code == .connect {
             var isDirectory: ObjCBool = false
