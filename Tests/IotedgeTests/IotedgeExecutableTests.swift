@@ -77,9 +77,11 @@ struct IotedgeExecutableTests {
             [("AZIOT_\(service)_CONFIG", "\(scratch.path)/none/\(service).toml"), ("AZIOT_\(service)_CONFIG_DIR", "\(scratch.path)/none/\(service).d")]
         }
         let zipPath = "\(scratch.path)/bundle.zip"
+        var variables = Dictionary(uniqueKeysWithValues: environment)
+        variables["AZIOT_TPMD_CONFIG_DIR"] = superConfig  // not a directory: cannot be listed
         let result = try await Iotedge.run(
             ["-H", "unix://\(scratch.path)/mgmt.sock", "support-bundle", "-q", "-o", zipPath, "--since", "1700000000", "--until", "1 minute"],
-            environment: Dictionary(uniqueKeysWithValues: environment))
+            environment: variables)
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.isEmpty, "quiet: \(result.stdout)")
         #expect(result.stderr.contains("warn: the bundle has no module logs or inspect output: Could not list the modules"), "\(result.stderr)")
@@ -93,6 +95,7 @@ struct IotedgeExecutableTests {
         #expect(listing.stdout.contains(#""check.json": "{"#))
         #expect(listing.stdout.contains("SharedAccessKey=<redacted>"))
         #expect(!listing.stdout.contains("inspect/"))
+        #expect(listing.stdout.contains(#""config/aziot/tpmd/config.d.err.txt": "cannot read the directory \#(superConfig)"#), "\(listing.stdout)")
     }
 
     @Test("system commands without systemd say so and exit 1", arguments: [["status"], ["restart"], ["stop"], ["logs"], ["set-log-level", "debug"]])

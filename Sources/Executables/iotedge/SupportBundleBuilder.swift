@@ -7,6 +7,7 @@ import NIOCore
 import NIOHTTP1
 import UnixSocketHTTP
 import ServiceControl
+import TOMLConfig
 
 #if canImport(Glibc)
 import Glibc
@@ -93,7 +94,9 @@ struct SupportBundleBuilder {
         }
 
         progress("Adding the configuration (secrets removed)")
-        for (name, path) in configFiles() {
+        let config = configFiles()
+        for (name, text) in config.notes { zip.add(name, text: text) }
+        for (name, path) in config.files {
             guard FileManager.default.fileExists(atPath: path) else { continue }
             guard FileManager.default.isReadableFile(atPath: path) else {
                 zip.add(name + ".err.txt", text: "could not read \(path) (run as root to include it)\n")
@@ -120,16 +123,22 @@ struct SupportBundleBuilder {
 
     /// (name in the zip, path on disk) of every configuration file: the super-config, then each service's main file
     /// and drop-ins.
-    func configFiles() -> [(String, String)] {
+    /// A drop-in directory that cannot be listed is a `config.d.err.txt` note instead.
+    func configFiles() -> (files: [(String, String)], notes: [(String, String)]) {
         var files = [("config/aziot/config.toml", environment["IOTEDGE_SUPERCONFIG"] ?? "/etc/aziot/config.toml")]
+        var notes: [(String, String)] = []
         for service in Self.configServices {
             let set = ConfigFileSet.aziotService(service, environment: environment)
             files.append(("config/aziot/\(service)/config.toml", set.mainFile))
-            for dropIn in (try? set.dropInFiles()) ?? [] {
-                files.append(("config/aziot/\(service)/config.d/\((dropIn as NSString).lastPathComponent)", dropIn))
+            do {
+                for dropIn in try set.dropInFiles() {
+                    files.append(("config/aziot/\(service)/config.d/\((dropIn as NSString).lastPathComponent)", dropIn))
+                }
+            } catch {
+                notes.append(("config/aziot/\(service)/config.d.err.txt", "\(error.message) (run as root to include it)\n"))
             }
         }
-        return files
+        return (files, notes)
     }
 
     /// The engine edged uses (`[moby_runtime] uri` when its configuration is readable), else `DOCKER_HOST` or the
