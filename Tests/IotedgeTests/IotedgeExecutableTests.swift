@@ -108,6 +108,12 @@ struct IotedgeExecutableTests {
         #expect(result.stderr.contains("`iotedge system \(command[0])` needs systemd"), "\(result.stderr)")
         #expect(result.stderr.contains("systemd is not running on this machine (\(marker) does not exist)"))
         #expect(result.stderr.contains("aziot-edged"))
+
+        // IOTEDGE_SYSTEMD_MARKER (what `iotedge config apply` reads) comes first.
+        try FileManager.default.createDirectory(atPath: "\(scratch.path)/systemd", withIntermediateDirectories: true)
+        let preferred = try await Iotedge.run(
+            ["system"] + command, environment: ["AZIOTCTL_SYSTEMD_MARKER": "\(scratch.path)/systemd", "IOTEDGE_SYSTEMD_MARKER": marker])
+        #expect(preferred.status == 1 && preferred.stderr.contains("(\(marker) does not exist)"), "\(preferred)")
     }
 
     @Test("system restart/stop/status/logs with systemd (stand-in systemctl and journalctl): edged stopped first, sockets then edged started")

@@ -7,7 +7,7 @@ import ServiceControl
 /// the host services (`system …`), `support-bundle` and `version`. `check`, `check-list` and `config …` come from
 /// their own library targets and are added to ``subcommandList``.
 ///
-/// Environment: `IOTEDGE_HOST` (the management URI when `-H` is not given), `AZIOTCTL_SYSTEMD_MARKER`,
+/// Environment: `IOTEDGE_HOST` (the management URI when `-H` is not given), `IOTEDGE_SYSTEMD_MARKER`/`AZIOTCTL_SYSTEMD_MARKER`,
 /// `AZIOT_IDENTITYD_SOCKET`, `AZIOT_<SVC>_CONFIG(_DIR)` and `IOTEDGE_SUPERCONFIG` (see `docs/iotedge.md`).
 @main
 struct IotedgeCommand: AsyncParsableCommand {

@@ -21,7 +21,7 @@ struct SystemCommand: AsyncParsableCommand {
                     for d in aziot-keyd aziot-certd aziot-tpmd aziot-identityd; do "$d" & done; /usr/libexec/aziot/aziot-edged &
                 After a configuration change, restart the ones that are already running.
                 """,
-            environment: ProcessInfo.processInfo.environment)
+            environment: ProcessInfo.processInfo.environment, markerVariables: ["IOTEDGE_SYSTEMD_MARKER", "AZIOTCTL_SYSTEMD_MARKER"])
     }
 }
 

@@ -9,18 +9,20 @@ public struct Systemd: Sendable {
     public let units: [ServiceUnit]
     /// How to run the daemons without systemd, for ``absentMessage``.
     public let manualStart: String
-    /// The directory that exists when systemd is the init system (`sd_booted()`'s test); `AZIOTCTL_SYSTEMD_MARKER`
-    /// overrides `/run/systemd/system`.
+    /// The directory that exists when systemd is the init system (`sd_booted()`'s test): `/run/systemd/system`, unless
+    /// one of the marker variables (by default `AZIOTCTL_SYSTEMD_MARKER`) names another.
     public let marker: String
     /// Where `systemctl` and `journalctl` are looked for: `AZIOTCTL_SYSTEMD_BIN_DIR` first when set (tests put
     /// stand-ins there), then the standard directories.
     public let directories: [String]
 
-    public init(tool: String, units: [ServiceUnit], manualStart: String, environment: [String: String]) {
+    public init(
+        tool: String, units: [ServiceUnit], manualStart: String, environment: [String: String], markerVariables: [String] = ["AZIOTCTL_SYSTEMD_MARKER"]
+    ) {
         self.tool = tool
         self.units = units
         self.manualStart = manualStart
-        marker = environment["AZIOTCTL_SYSTEMD_MARKER"] ?? "/run/systemd/system"
+        marker = markerVariables.lazy.compactMap { environment[$0] }.first ?? "/run/systemd/system"
         directories = (environment["AZIOTCTL_SYSTEMD_BIN_DIR"].map { [$0] } ?? []) + HostCommand.standardDirectories
     }
 
