@@ -26,8 +26,10 @@ func withEdgeDevice(_ body: (EdgeTestDevice) async throws -> Void) async throws 
 struct IotedgeDeviceTests {
     static let v = "api-version=2020-07-07"
     static let longLine = String(repeating: "x", count: 20_000)
-    /// A module that prints known lines on stdout and stderr, one over Docker's 16 kB line limit, then waits.
-    static let printerOutput = #"echo line-1; echo line-2; echo err-line >&2; yes x | head -n 20000 | tr -d '\n'; echo; echo line-last"#
+    /// A module that prints known lines on stdout and stderr, one over Docker's 16 kB line limit, then waits. The
+    /// stderr line comes a second before the rest: Docker copies the two streams separately, so close lines may be
+    /// logged in either order.
+    static let printerOutput = #"echo err-line >&2; sleep 1; echo line-1; echo line-2; yes x | head -n 20000 | tr -d '\n'; echo; echo line-last"#
 
     static func create(_ device: EdgeTestDevice, _ name: String, output: String) async throws {
         let created = try await device.asAgent("POST", "/modules?\(v)", json: EdgeTestDevice.moduleSpec(name, output: output))
