@@ -25,6 +25,7 @@ let package = Package(
         .executable(name: "aziotd", targets: ["aziotd"]),
         .executable(name: "aziotctl", targets: ["aziotctl"]),
         .executable(name: "aziot-edged", targets: ["aziot-edged"]),
+        .executable(name: "iotedge", targets: ["iotedge"]),
         .library(name: "IoTHubProtocol", targets: ["IoTHubProtocol"]),
         .library(name: "MQTTServer", targets: ["MQTTServer"]),
         .library(name: "MQTTClient", targets: ["MQTTClient"]),
@@ -168,6 +169,13 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(
+            name: "ServiceControl",
+            dependencies: ["UnixSocketHTTP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            path: "Sources/Infrastructure/ServiceControl",
+            swiftSettings: strict
+        ),
+
         // MARK: Services layer.
         .target(
             name: "KeyService",
@@ -277,6 +285,7 @@ let package = Package(
         .target(
             name: "EdgeConfigTool",
             dependencies: [
+                "ServiceControl",
                 "AziotConfig", "TOMLConfig", "ConfigFiles", "DockerClient", "IoTHubProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
@@ -322,9 +331,20 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "iotedge",
+            dependencies: [
+                "EdgeDaemon", "ServiceControl", "UnixSocketHTTP", "DockerClient", "ConfigFiles", "TOMLConfig", "AziotConfig", "IoTHubProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Executables/iotedge",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "aziotctl",
             dependencies: [
-                "AziotConfig", "ConfigFiles", "TOMLConfig", "UnixSocketHTTP",
+                "AziotConfig", "ConfigFiles", "TOMLConfig", "UnixSocketHTTP", "ServiceControl",
                 "AziotClients", "KeyService", "CertService", "IdentityService", "IoTHubProtocol", "EdgeConfigTool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -553,6 +573,17 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/EdgeDaemonTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "IotedgeTests",
+            dependencies: [
+                "iotedge", "EdgeDaemon", "EdgeTestSupport", "MQTTTestSupport", "DockerClient", "IoTHubProtocol", "TOMLConfig", "UnixSocketHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/IotedgeTests",
             swiftSettings: strict
         ),
         .testTarget(

@@ -3,6 +3,7 @@ import ArgumentParser
 import AziotConfig
 import ConfigFiles
 import Foundation
+import ServiceControl
 import TOMLConfig
 
 struct ConfigCommand: AsyncParsableCommand {
@@ -56,8 +57,8 @@ extension ConfigCommand {
                 }
                 throw CLIError(message)
             }
-            for warning in superConfig.warnings { Systemd.printError(warning) }
-            for key in superConfig.unknownKeys { Systemd.printError("Warning: unknown configuration key \(key) is ignored") }
+            for warning in superConfig.warnings { HostCommand.printError(warning) }
+            for key in superConfig.unknownKeys { HostCommand.printError("Warning: unknown configuration key \(key) is ignored") }
 
             if superConfig.edge.isPresent {
                 print("Note: the IoT Edge settings in \(config) are applied by `iotedge config apply`; this command writes only the identity service's configuration.")
@@ -83,12 +84,12 @@ extension ConfigCommand {
                 try ApplyPlumbing.writeServiceConfig(service.rawValue, Self.header(source: config) + output.toml(for: service), environment)
             }
 
-            for warning in PreloadedFileCheck.warnings(for: PreloadedFileCheck.references(in: output)) { Systemd.printError(warning) }
+            for warning in PreloadedFileCheck.warnings(for: PreloadedFileCheck.references(in: output)) { HostCommand.printError(warning) }
 
             print("Azure IoT Identity Service has been configured successfully!")
             print()
             print("Restarting service for configuration to take effect...")
-            let systemd = Systemd(environment: environment)
+            let systemd = Systemd.aziotctl(environment: environment)
             if systemd.isRunning {
                 try systemd.restart()
                 print("Done.")

@@ -1,9 +1,6 @@
-import EdgeConfigTool
 import ArgumentParser
 import Foundation
-import NIOCore
-import NIOHTTP1
-import UnixSocketHTTP
+import ServiceControl
 
 struct SystemCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,6 +8,8 @@ struct SystemCommand: AsyncParsableCommand {
         abstract: "Use system helper commands",
         subcommands: [Restart.self, Stop.self, Status.self, Logs.self, SetLogLevel.self, Reprovision.self]
     )
+
+    static var systemd: Systemd { Systemd.aziotctl(environment: ProcessInfo.processInfo.environment) }
 }
 
 extension SystemCommand {
@@ -18,7 +17,7 @@ extension SystemCommand {
         static let configuration = CommandConfiguration(abstract: "Restart the services")
 
         func run() async throws {
-            let systemd = Systemd(environment: ProcessInfo.processInfo.environment)
+            let systemd = SystemCommand.systemd
             try systemd.require("system restart")
             try systemd.restart()
         }
@@ -28,7 +27,7 @@ extension SystemCommand {
         static let configuration = CommandConfiguration(abstract: "Stop the services")
 
         func run() async throws {
-            let systemd = Systemd(environment: ProcessInfo.processInfo.environment)
+            let systemd = SystemCommand.systemd
             try systemd.require("system stop")
             try systemd.stop()
         }
@@ -38,48 +37,9 @@ extension SystemCommand {
         static let configuration = CommandConfiguration(abstract: "Report the status of system")
 
         func run() async throws {
-            let systemd = Systemd(environment: ProcessInfo.processInfo.environment)
+            let systemd = SystemCommand.systemd
             try systemd.require("system status")
-            var bad: [(unit: Systemd.Unit, state: Systemd.State, sockets: [(String, Systemd.State)])] = []
-            print("System services:")
-            for unit in Systemd.identityServiceUnits {
-                var state = try systemd.state(of: unit.service)
-                var sockets: [(String, Systemd.State)] = []
-                for socket in unit.sockets { sockets.append((socket, try systemd.state(of: socket))) }
-                if case .active = state, sockets.contains(where: { if case .active = $0.1 { false } else { true } }) {
-                    state = .failed("socket error")
-                }
-                let name = Self.shortName(unit.service)
-                print("    " + name.padding(toLength: max(24, name.count), withPad: " ", startingAt: 0) + Self.display(state, socket: false))
-                if case .failed = state { bad.append((unit, state, sockets)) }
-            }
-            print()
-            for (unit, state, sockets) in bad {
-                print("\(Self.shortName(unit.service)) is in a bad state because:")
-                print("\(unit.service): \(Self.display(state, socket: false)): Printing the last 10 log lines.")
-                try Systemd.runAttached("journalctl", ["-u", unit.service, "--no-pager", "-e", "-n", "10"])
-                print()
-                for (socket, socketState) in sockets {
-                    if case .active = socketState { continue }
-                    print("\(socket): \(Self.display(socketState, socket: true)): Printing the last 10 log lines.")
-                    try Systemd.runAttached("journalctl", ["-u", socket, "--no-pager", "-e", "-n", "10"])
-                    print()
-                }
-            }
-            print("Use 'aziotctl system logs' to check for non-fatal errors.")
-            print("Use 'aziotctl check' to diagnose connectivity and configuration issues.")
-        }
-
-        static func shortName(_ service: String) -> String {
-            service.hasSuffix(".service") ? String(service.dropLast(".service".count)) : service
-        }
-
-        static func display(_ state: Systemd.State, socket: Bool) -> String {
-            switch state {
-            case .active: "Running"
-            case .inactive: socket ? "Down - inactive" : "Ready"
-            case .failed(let message): "Down - \(message)"
-            }
+            try systemd.printStatus()
         }
     }
 
@@ -90,11 +50,9 @@ extension SystemCommand {
         var arguments: [String] = []
 
         func run() async throws {
-            let systemd = Systemd(environment: ProcessInfo.processInfo.environment)
+            let systemd = SystemCommand.systemd
             try systemd.require("system logs")
-            let units = Systemd.identityServiceUnits.flatMap { ["-u", $0.service] }
-            let status = try Systemd.runAttached("journalctl", units + (arguments.isEmpty ? ["-e", "--no-pager"] : arguments))
-            guard status == 0 else { throw CLIError("journalctl exited with status \(status)") }
+            try systemd.logs(arguments)
         }
     }
 
@@ -109,17 +67,9 @@ extension SystemCommand {
         var level: Level
 
         func run() async throws {
-            let systemd = Systemd(environment: ProcessInfo.processInfo.environment)
+            let systemd = SystemCommand.systemd
             try systemd.require("system set-log-level")
-            let name = level.rawValue.uppercased()
-            for unit in Systemd.identityServiceUnits {
-                let directory = "/etc/systemd/system/\(unit.service).d"
-                try HostFiles.makeDirectory(directory, mode: 0o755, owner: nil)
-                try HostFiles.write(directory + "/log-level.conf", Array("[Service]\nEnvironment=AZIOT_LOG=\(name)".utf8), mode: 0o644, owner: nil)
-            }
-            let reload = try Systemd.run("systemctl", ["daemon-reload"])
-            guard reload.status == 0 else { throw CLIError("systemctl daemon-reload exited with status \(reload.status):\n\(reload.output)") }
-            print("Set log level to \(name) for all services. Run the `aziotctl system restart` command for the changes to take effect.")
+            try systemd.setLogLevel(level.rawValue)
         }
     }
 
@@ -130,26 +80,9 @@ extension SystemCommand {
         )
 
         func run() async throws {
-            let socket = ProcessInfo.processInfo.environment["AZIOT_IDENTITYD_SOCKET"] ?? "/run/aziot/identityd.sock"
-            let client = UnixSocketHTTPClient(socketPath: socket, host: "identityd.sock")
-            let response: UnixSocketHTTPClient.Response
-            do {
-                response = try await client.request(
-                    .POST, "/identities/device/reprovision?api-version=2021-12-01", body: ByteBuffer(string: #"{"type":"aziot"}"#))
-            } catch {
-                throw CLIError("Failed to reprovision: \(error)")
-            }
-            guard (200..<300).contains(response.status.code) else {
-                throw CLIError("Failed to reprovision: \(response.status.code) \(Self.message(in: response.bodyText))")
-            }
+            let socket = IdentitydReprovision.socket(environment: ProcessInfo.processInfo.environment)
+            try await IdentitydReprovision.reprovision(socket: socket, apiVersion: "2021-12-01")
             print("Successfully reprovisioned with IoT Hub.")
-        }
-
-        /// The `message` of an error body, else the body itself.
-        static func message(in body: String) -> String {
-            struct ErrorBody: Decodable { var message: String }
-            if let decoded = try? JSONDecoder().decode(ErrorBody.self, from: Data(body.utf8)) { return decoded.message }
-            return body
         }
     }
 }

@@ -2,6 +2,7 @@ public import ArgumentParser
 import AziotConfig
 import ConfigFiles
 import Foundation
+import ServiceControl
 import TOMLConfig
 
 /// `iotedge config apply | mp | import`: write IoT Edge's and the identity service's configuration.
@@ -129,7 +130,7 @@ extension IotedgeConfigCommand {
             context.output("Azure IoT Edge has been configured successfully!")
             context.output("")
             context.output("Restarting service for configuration to take effect...")
-            let systemd = Systemd(environment: environment, units: Systemd.edgeUnits, tool: "iotedge", markerVariable: "IOTEDGE_SYSTEMD_MARKER")
+            let systemd = Systemd.iotedge(environment: environment)
             if systemd.isRunning {
                 try systemd.restart()
                 context.output("Done.")
