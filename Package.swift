@@ -133,6 +133,13 @@ let package = Package(
         ),
 
         .target(
+            name: "CheckReport",
+            dependencies: ["IoTHubProtocol"],
+            path: "Sources/Infrastructure/CheckReport",
+            swiftSettings: strict
+        ),
+
+        .target(
             name: "ConfigFiles",
             dependencies: ["TOMLConfig"],
             path: "Sources/Infrastructure/ConfigFiles",
@@ -273,6 +280,16 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(
+            name: "EdgeCheck",
+            dependencies: [
+                "CheckReport", "EdgeDaemon", "DockerClient", "ConfigFiles", "TOMLConfig", "IoTHubProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Services/EdgeCheck",
+            swiftSettings: strict
+        ),
+
         // MARK: Executables.
         .executableTarget(
             name: "iothub-emulator",
@@ -313,7 +330,7 @@ let package = Package(
             name: "aziotctl",
             dependencies: [
                 "AziotConfig", "ConfigFiles", "TOMLConfig", "UnixSocketHTTP",
-                "AziotClients", "KeyService", "CertService", "IdentityService", "IoTHubProtocol",
+                "AziotClients", "KeyService", "CertService", "IdentityService", "IoTHubProtocol", "CheckReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -494,7 +511,7 @@ let package = Package(
         .testTarget(
             name: "AziotctlTests",
             dependencies: [
-                "aziotctl", "AziotConfig", "TOMLConfig", "MQTTTestSupport", "UnixSocketHTTP", "IoTHubProtocol",
+                "aziotctl", "AziotConfig", "TOMLConfig", "MQTTTestSupport", "UnixSocketHTTP", "IoTHubProtocol", "CheckReport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -541,6 +558,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/EdgeDaemonTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EdgeCheckTests",
+            dependencies: [
+                "EdgeCheck", "CheckReport", "EdgeTestSupport", "MQTTTestSupport", "HubEmulatorTestSupport", "DockerClient", "IoTHubProtocol",
+            ],
+            path: "Tests/EdgeCheckTests",
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import CheckReport
 import AziotClients
 import CertService
 import Crypto

@@ -1,3 +1,4 @@
+import CheckReport
 import CertService
 import ConfigFiles
 import Foundation

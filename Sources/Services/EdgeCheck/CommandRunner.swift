@@ -1,0 +1,105 @@
+import Dispatch
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a finished command printed and how it ended.
+struct CommandResult: Sendable {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    /// The command was killed because it ran longer than allowed.
+    var timedOut = false
+
+    var output: String { [stdout, stderr].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }.joined(separator: "\n") }
+}
+
+/// Runs helper programs (aziotctl, aziot-edged --version, nsenter, openssl, systemctl) to completion on a dispatch
+/// thread, never on the cooperative pool, with a time limit.
+enum CommandRunner {
+    struct LaunchError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(60)
+    ) async throws(LaunchError) -> CommandResult {
+        let outcome: Result<CommandResult, LaunchError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: runBlocking(executable, arguments, environment: environment, timeout: timeout))
+            }
+        }
+        return try outcome.get()
+    }
+
+    private static func runBlocking(
+        _ executable: String, _ arguments: [String], environment: [String: String]?, timeout: Duration
+    ) -> Result<CommandResult, LaunchError> {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            return .failure(LaunchError(description: "could not run \(executable): \(error.localizedDescription)"))
+        }
+        let timedOut = TimeoutFlag()
+        let finished = TimeoutFlag()
+        let pid = process.processIdentifier
+        let killer = DispatchWorkItem {
+            guard !finished.value else { return }
+            timedOut.set()
+            kill(pid, SIGKILL)
+        }
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: killer)
+        let group = DispatchGroup()
+        let errorData = DataBox()
+        let errorHandle = stderr.fileHandleForReading
+        group.enter()
+        DispatchQueue.global().async {
+            errorData.set(errorHandle.readDataToEndOfFile())
+            group.leave()
+        }
+        let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        finished.set()
+        killer.cancel()
+        return .success(CommandResult(
+            status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
+            stderr: String(decoding: errorData.value, as: UTF8.self), timedOut: timedOut.value))
+    }
+
+    /// `name` in the directories of `PATH` (or the usual system ones when PATH is unset), if executable there.
+    static func find(_ name: String, environment: [String: String]) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        let path = environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        for directory in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") {
+            return "\(directory)/\(name)"
+        }
+        return nil
+    }
+}
+
+private final class TimeoutFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    func set() { lock.withLock { flag = true } }
+    var value: Bool { lock.withLock { flag } }
+}
+
+private final class DataBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    func set(_ data: Data) { lock.withLock { self.data = data } }
+    var value: Data { lock.withLock { data } }
+}
