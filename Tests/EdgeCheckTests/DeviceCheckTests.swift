@@ -39,6 +39,7 @@ struct DeviceCheckTests {
 
         // Text output.
         let text = await files.run(files.options(), environment: environment)
+        if ProcessInfo.processInfo.environment["EDGE_CHECK_PRINT"] != nil { print(text.text) }
         let log = "\(text.text)\nedged: \(device.edgedLog.suffix(2000))"
         #expect(text.text.contains("Configuration checks (aziot-identity-service)\n---------------------------------------------\n"), "\(log)")
         #expect(text.text.contains("\u{221A} keyd configuration is well-formed - OK"), "\(log)")

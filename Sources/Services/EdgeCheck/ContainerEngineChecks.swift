@@ -164,8 +164,9 @@ enum ContainerEngineChecks {
             guard mounted else {
                 return .warning(
                     "The \(module) module is not configured to persist its \(path) directory in a host directory. Data might be lost if the "
-                        + "module is deleted or updated. Bind a host directory at \(folder) (createOptions HostConfig.Binds, with the StorageFolder "
-                        + "environment variable naming it). Please see https://aka.ms/iotedge-storage-host for best practices.", info: info)
+                        + "module is deleted or updated. Bind a host directory into the container (createOptions HostConfig.Binds) and point "
+                        + "its StorageFolder environment variable (now \(folder)) at it. Please see https://aka.ms/iotedge-storage-host for best practices.",
+                    info: info)
             }
             return .ok(note: nil, info: info)
         }
