@@ -51,18 +51,20 @@ final class CheckFiles: @unchecked Sendable {
     }
 
     /// A minimal valid edged configuration (for the tests that need no running edged).
-    func writeMinimalEdgedConfig(mobyURI: String = "unix:///var/run/docker.sock", extra: String = "") throws {
+    func writeMinimalEdgedConfig(
+        mobyURI: String = "unix:///var/run/docker.sock", extra: String = "", agentName: String? = nil, image: String = EdgeTestDevice.image
+    ) throws {
         try write(edgedConfig, """
             hostname = "edge-check-host"
             homedir = "\(root)/var/edged"
             \(extra)
 
             [agent]
-            name = "edgeAgent-check-\(UUID().uuidString.prefix(8).lowercased())"
+            name = "\(agentName ?? "edgeAgent-check-\(UUID().uuidString.prefix(8).lowercased())")"
             type = "docker"
 
             [agent.config]
-            image = "\(EdgeTestDevice.image)"
+            image = "\(image)"
 
             [connect]
             workload_uri = "unix://\(root)/workload.sock"
