@@ -564,6 +564,7 @@ let package = Package(
             name: "EdgeCheckTests",
             dependencies: [
                 "EdgeCheck", "CheckReport", "EdgeTestSupport", "MQTTTestSupport", "HubEmulatorTestSupport", "DockerClient", "IoTHubProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tests/EdgeCheckTests",
             swiftSettings: strict

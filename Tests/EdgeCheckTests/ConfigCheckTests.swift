@@ -1,3 +1,4 @@
+import ArgumentParser
 import CheckReport
 @testable import EdgeCheck
 import EdgeTestSupport
@@ -144,6 +145,24 @@ struct ConfigCheckTests {
         #expect(mixed.message("connect-management-uri").contains("do not go together"), "\(mixed.text)")
     }
 
+    @Test("container-engine-ipv6: an IPv6 edge network needs \"ipv6\": true in daemon.json")
+    func ipv6() async throws {
+        let files = try CheckFiles()
+        defer { files.remove() }
+        try files.writeMinimalEdgedConfig()
+        // [moby_runtime] is the last table of the file.
+        let config = try String(contentsOfFile: files.edgedConfig, encoding: .utf8)
+        try files.write(files.edgedConfig, config + "\nnetwork = { name = \"azure-iot-edge\", ipv6 = true }\n")
+        let only = try await onlyRun(["aziot-edged-config-well-formed", "container-engine-ipv6"], environment: files.environment)
+        try files.write(files.daemonJSON, #"{"log-driver": "journald"}"#)
+        let off = await files.run(files.options { $0.dontRun = only })
+        #expect(off.code == 1, "\(off.text)")
+        #expect(off.message("container-engine-ipv6").contains("\"ipv6\": true"), "\(off.text)")
+        try files.write(files.daemonJSON, #"{"ipv6": true, "fixed-cidr-v6": "fd00::/80"}"#)
+        let on = await files.run(files.options { $0.dontRun = only })
+        #expect(on.code == 0 && on.line("container-engine-ipv6")?.hasSuffix(" - OK") == true, "\(on.text)")
+    }
+
     @Test("aziotctl missing: an error that says how to fix it; the built-in checks still run")
     func aziotctlMissing() async throws {
         let files = try CheckFiles()
@@ -218,6 +237,29 @@ struct CheckUnitTests {
             "check", "-o", "json-stream", "--iothub-hostname", "hub.example", "--proxy-uri", "http://proxy:3128", "--dont-run", "a b c",
             "--expected-aziot-version", "1.5.0",
         ])
+    }
+
+    @Test("the command line: §6.7's flags become the options; the unused ones are accepted")
+    func commandLine() throws {
+        let command = try IotedgeCheckCommand.parse([
+            "--container-engine-config-file", "/etc/moby/daemon.json", "--diagnostics-image-name", "/azureiotedge-diagnostics:1.5.0",
+            "--dont-run", "container-engine-dns", "container-engine-ipv6", "--expected-aziot-edged-version", "1.5.0",
+            "--expected-aziot-version", "1.5.1", "--aziot-edged", "/opt/aziot-edged", "--iothub-hostname", "hub.example",
+            "--proxy-uri", "http://proxy:3128", "--ntp-server", "ntp.example:123", "-o", "json", "--verbose", "--warnings-as-errors",
+        ])
+        let options = command.options
+        #expect(options.containerEngineConfigFile == "/etc/moby/daemon.json")
+        #expect(options.skippedIDs == ["container-engine-dns", "container-engine-ipv6"])
+        #expect(options.expectedAziotEdgedVersion == "1.5.0" && options.expectedAziotVersion == "1.5.1")
+        #expect(options.aziotEdged == "/opt/aziot-edged" && options.iothubHostname == "hub.example" && options.proxyURI == "http://proxy:3128")
+        #expect(options.output == .json && options.verbose && options.warningsAsErrors)
+        let defaults = try IotedgeCheckCommand.parse([]).options
+        #expect(defaults.containerEngineConfigFile == "/etc/docker/daemon.json" && defaults.aziotEdged == "/usr/libexec/aziot/aziot-edged")
+        #expect(defaults.output == .text && !defaults.verbose && !defaults.warningsAsErrors && defaults.dontRun.isEmpty)
+        let invalid = Result { try IotedgeCheckCommand.parse(["-o", "yaml"]) }
+        #expect((try? invalid.get()) == nil)
+        #expect(IotedgeCheckCommand.configuration.commandName == "check")
+        #expect(IotedgeCheckListCommand.configuration.commandName == "check-list")
     }
 
     @Test("upstream protocol decides which connectivity checks apply")
