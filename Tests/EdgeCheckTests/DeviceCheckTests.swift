@@ -122,5 +122,22 @@ struct DeviceCheckTests {
         #expect(refused.line("container-connect-upstream-https")?.hasSuffix(" - Error") == true, "\(refused.text)")
         #expect(refused.message("container-connect-upstream-https").contains("could not connect to localhost:\(closed)"), "\(refused.text)")
         #expect(refused.message("container-connect-upstream-https").contains("firewall"), "\(refused.text)")
+
+        // Through an HTTP proxy with Basic credentials: the handshake is made over CONNECT localhost:<hub port>.
+        let proxy = try await ConnectProxy.start(directory: device.root)
+        let proxied = await files.run(
+            files.options { $0.dontRun = probeIDs; $0.iothubHostname = "localhost"; $0.proxyURI = "http://checker:s%40cret@127.0.0.1:\(proxy.port)" },
+            environment: environment)
+        let proxyLog = proxy.log
+        await proxy.stop()
+        #expect(proxied.code == 0 && proxied.line("container-connect-upstream-https")?.hasSuffix(" - OK") == true, "\(proxied.text)")
+        #expect(proxyLog.contains("CONNECT localhost:\(device.emulator.httpsPort) HTTP/1."), "\(proxyLog)")
+        #expect(proxyLog.contains("Proxy-Authorization: Basic \(Data("checker:s@cret".utf8).base64EncodedString())"), "\(proxyLog)")
+        #expect(proxied.json == nil)
+        let proxiedJSON = await files.run(
+            files.options { $0.dontRun = probeIDs; $0.iothubHostname = "localhost"; $0.proxyURI = "http://127.0.0.1:1"; $0.output = .json },
+            environment: environment)
+        #expect(proxiedJSON.json?["checks"]?["container-connect-upstream-https"]?["additional_info"]?["proxy"]?.stringValue == "http://127.0.0.1:1")
+        #expect(proxiedJSON.result("container-connect-upstream-https") == "error", "\(proxiedJSON.text)")
     }
 }

@@ -45,7 +45,9 @@ enum AziotctlChecks {
         do {
             result = try await CommandRunner.run(aziotctl, arguments(context.options), environment: environment, timeout: .seconds(600))
         } catch {
-            return failure(.error("Could not run \(aziotctl) check.", causes: [error.description]))
+            return failure(.error(
+                "Could not run \(aziotctl) check. Make sure the file is the aziotctl binary and executable, or name another one with "
+                    + "IOTEDGE_AZIOTCTL.", causes: [error.description]))
         }
         var sectionOpen = false
         var fatal = false

@@ -140,13 +140,25 @@ enum TLSProbe {
             return .failure(.unavailable("openssl is not installed, so no TLS handshake can be made from a container's network namespace."))
         }
         let isAddress = HostName.isIPAddress(host)
+        var childEnvironment = environment
         var arguments = ["--net=/proc/\(pid)/ns/net", openssl, "s_client", "-brief", "-verify_return_error"]
         let address: String
         if let proxy {
             // Through the proxy the proxy resolves the name: CONNECT host:port.
             let withoutScheme = proxy.range(of: "://").map { String(proxy[$0.upperBound...]) } ?? proxy
-            let hostPort = withoutScheme.split(separator: "@").last.map { String($0) }?.split(separator: "/").first.map(String.init) ?? withoutScheme
+            let authority = withoutScheme.split(separator: "/").first.map(String.init) ?? withoutScheme
+            let hostPort = authority.split(separator: "@").last.map(String.init) ?? authority
             arguments += ["-proxy", hostPort, "-connect", "\(host):\(port)"]
+            // `user:password@` in the URI: Basic proxy authentication (OpenSSL 3's -proxy_user / -proxy_pass).
+            if let at = authority.lastIndex(of: "@") {
+                let credentials = authority[..<at].split(separator: ":", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+                if let user = credentials.first { arguments += ["-proxy_user", user] }
+                if credentials.count == 2 {
+                    // Through the environment, not the command line (which other users can read in /proc).
+                    childEnvironment["IOTEDGE_CHECK_PROXY_PASSWORD"] = credentials[1]
+                    arguments += ["-proxy_pass", "env:IOTEDGE_CHECK_PROXY_PASSWORD"]
+                }
+            }
             address = "\(host):\(port) via \(hostPort)"
         } else {
             let resolved = isAddress ? host : HostName.resolve(host).first
@@ -160,7 +172,7 @@ enum TLSProbe {
         if let bundle = environment["SSL_CERT_FILE"], !bundle.isEmpty { arguments += ["-CAfile", bundle] }
         let result: CommandResult
         do {
-            result = try await CommandRunner.run(nsenter, arguments, environment: environment, timeout: timeout)
+            result = try await CommandRunner.run(nsenter, arguments, environment: childEnvironment, timeout: timeout)
         } catch {
             return .failure(.unavailable("could not run nsenter: \(error.description)"))
         }

@@ -21,7 +21,9 @@ enum ContainerEngineChecks {
         }
         let after = Date()
         guard let text = info.raw["SystemTime"]?.stringValue, let engineTime = DockerTime.parseRFC3339(text) else {
-            return .error("The container engine's GET /info has no SystemTime, so its clock cannot be compared with the host's.")
+            return .error(
+                "The container engine's GET /info has no SystemTime, so its clock cannot be compared with the host's. Use a Docker-compatible "
+                    + "engine (moby-engine or Docker), or skip this check with --dont-run container-local-time.")
         }
         let hostTime = before.addingTimeInterval(after.timeIntervalSince(before) / 2)
         let drift = abs(engineTime.timeIntervalSince(hostTime))
@@ -147,7 +149,9 @@ enum ContainerEngineChecks {
             } catch let error as DockerError where error.code == .notFound {
                 return .ignored("There is no \(container) container on this device yet.")
             } catch {
-                return .error("Could not inspect the \(container) container.", causes: [String(describing: error)])
+                return .error(
+                    "Could not inspect the \(container) container. Make sure the container engine is running (systemctl status docker).",
+                    causes: [String(describing: error)])
             }
             var folder = "/tmp"
             for entry in inspect.config.env {
@@ -192,7 +196,9 @@ enum ContainerEngineChecks {
         } catch let error as DockerError where error.code == .notFound {
             // Not present: pull it, as the reference does.
         } catch {
-            return .error("Could not inspect the agent image \(image) in the container engine.", causes: [String(describing: error)])
+            return .error(
+                "Could not inspect the agent image \(image) in the container engine. Make sure the engine is running (systemctl status docker) "
+                    + "and the image name in [agent.config] is valid.", causes: [String(describing: error)])
         }
         do {
             _ = try await docker.pullImageToCompletion(image, auth: settings.agent.config.registryAuth)
