@@ -41,19 +41,25 @@ enum AziotctlChecks {
                 "aziotctl was not found in PATH, so the identity service's checks were not run. Install aziot-identity-service, "
                     + "or name aziotctl with the IOTEDGE_AZIOTCTL environment variable."))
         }
-        let result: CommandResult
-        do {
-            result = try await CommandRunner.run(aziotctl, arguments(context.options), environment: environment, timeout: .seconds(600))
-        } catch {
-            return failure(.error(
-                "Could not run \(aziotctl) check. Make sure the file is the aziotctl binary and executable, or name another one with "
-                    + "IOTEDGE_AZIOTCTL.", causes: [error.description]))
-        }
         var sectionOpen = false
         var fatal = false
         var sawAny = false
-        for line in result.stdout.split(separator: "\n") {
-            guard let object = try? JSONValue(parsing: String(line)).objectValue, let kind = object["kind"]?.stringValue else { continue }
+        var finished: CommandResult?
+        // Each result is reported as aziotctl prints it, as the reference does.
+        for await event in CommandRunner.stream(aziotctl, arguments(context.options), environment: environment, timeout: .seconds(600)) {
+            let line: String
+            switch event {
+            case .line(let text):
+                line = text
+            case .finished(let result):
+                finished = result
+                continue
+            case .failed(let error):
+                return failure(.error(
+                    "Could not run \(aziotctl) check. Make sure the file is the aziotctl binary and executable, or name another one with "
+                        + "IOTEDGE_AZIOTCTL.", causes: [error.description]))
+            }
+            guard let object = try? JSONValue(parsing: line).objectValue, let kind = object["kind"]?.stringValue else { continue }
             switch kind {
             case "section":
                 if sectionOpen { reporter.endSection() }
@@ -75,7 +81,7 @@ enum AziotctlChecks {
         if !sawAny {
             return failure(.error(
                 "\(aziotctl) check printed no results. Run 'aziotctl check' to see why.",
-                causes: [result.output.isEmpty ? "exit status \(result.status)" : String(result.output.suffix(2000))]))
+                causes: [finished.map { $0.output.isEmpty ? "exit status \($0.status)" : String($0.output.suffix(2000)) } ?? "no output"]))
         }
         return fatal
     }

@@ -34,8 +34,35 @@ enum CommandRunner {
         return try outcome.get()
     }
 
+    /// What ``stream(_:_:environment:timeout:)`` delivers: each line of standard output as it is printed, then the end
+    /// (standard error and status; `stdout` is empty) or the failure to start.
+    enum StreamEvent: Sendable {
+        case line(String)
+        case finished(CommandResult)
+        case failed(LaunchError)
+    }
+
+    /// Runs a command and delivers its standard output line by line while it runs.
+    static func stream(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(60)
+    ) -> AsyncStream<StreamEvent> {
+        AsyncStream { continuation in
+            DispatchQueue.global().async {
+                let result = runBlocking(executable, arguments, environment: environment, timeout: timeout) { line in
+                    continuation.yield(.line(line))
+                }
+                switch result {
+                case .success(let result): continuation.yield(.finished(result))
+                case .failure(let error): continuation.yield(.failed(error))
+                }
+                continuation.finish()
+            }
+        }
+    }
+
     private static func runBlocking(
-        _ executable: String, _ arguments: [String], environment: [String: String]?, timeout: Duration
+        _ executable: String, _ arguments: [String], environment: [String: String]?, timeout: Duration,
+        onLine: (@Sendable (String) -> Void)? = nil
     ) -> Result<CommandResult, LaunchError> {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -69,7 +96,24 @@ enum CommandRunner {
             errorData.set(errorHandle.readDataToEndOfFile())
             group.leave()
         }
-        let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
+        var outputData = Data()
+        let outputHandle = stdout.fileHandleForReading
+        if let onLine {
+            // Line by line as the command prints: `availableData` blocks until there is some, and is empty at the end.
+            var pending = Data()
+            while true {
+                let chunk = outputHandle.availableData
+                if chunk.isEmpty { break }
+                pending.append(chunk)
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    onLine(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+                    pending.removeSubrange(pending.startIndex...newline)
+                }
+            }
+            if !pending.isEmpty { onLine(String(decoding: pending, as: UTF8.self)) }
+        } else {
+            outputData = outputHandle.readDataToEndOfFile()
+        }
         group.wait()
         process.waitUntilExit()
         finished.set()
