@@ -67,28 +67,38 @@ enum ConnectivityChecks {
             // The container whose network namespace the probe runs in.
             let container: String
             let networkName: String
+            let inspect: ContainerInspect
             switch network {
             case .edge:
                 container = settings.agent.name
                 networkName = settings.moby.network.name
+                do {
+                    inspect = try await docker.inspectContainer(container)
+                } catch {
+                    return .ignored("The \(container) container does not exist, so the \(networkName) network cannot be probed from it.")
+                }
+                guard inspect.state.running, inspect.state.pid > 0 else {
+                    return .ignored("The \(container) container is not running, so the \(networkName) network cannot be probed from it.")
+                }
             case .defaultBridge:
                 networkName = "bridge"
-                let running = try? await docker.listContainers(filters: ["network": ["bridge"], "status": ["running"]])
-                guard let first = running?.first else {
+                // The first container on the bridge that is still running when asked (others may stop meanwhile).
+                var found: (String, ContainerInspect)?
+                for candidate in (try? await docker.listContainers(filters: ["network": ["bridge"], "status": ["running"]])) ?? [] {
+                    if let candidateInspect = try? await docker.inspectContainer(candidate.id), candidateInspect.state.running,
+                        candidateInspect.state.pid > 0
+                    {
+                        let name = candidateInspect.name
+                        found = (name.hasPrefix("/") ? String(name.dropFirst()) : name, candidateInspect)
+                        break
+                    }
+                }
+                guard let found else {
                     return .ignored(
                         "No running container is attached to the default bridge network, so there is nothing to probe from "
                             + "(no diagnostics container is run).")
                 }
-                container = first.names.first.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 } ?? first.id
-            }
-            let inspect: ContainerInspect
-            do {
-                inspect = try await docker.inspectContainer(container)
-            } catch {
-                return .ignored("The \(container) container does not exist, so the \(networkName) network cannot be probed from it.")
-            }
-            guard inspect.state.running, inspect.state.pid > 0 else {
-                return .ignored("The \(container) container is not running, so the \(networkName) network cannot be probed from it.")
+                (container, inspect) = found
             }
             var info: JSONObject = [
                 "hostname": .string(host), "port": .int(Int64(port)), "container": .string(container), "network": .string(networkName),
