@@ -31,7 +31,7 @@ struct CheckRun {
 
 /// The files and environment an `iotedge check` run reads, in a temporary directory: edged's config (file and config.d),
 /// the super-config, a daemon.json, plus whatever device the test started.
-final class CheckFiles: @unchecked Sendable {
+final class CheckFiles: Sendable {
     let root: String
 
     init(root: String? = nil) throws {

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -78,18 +79,18 @@ enum CommandRunner {
         } catch {
             return .failure(LaunchError(description: "could not run \(executable): \(error.localizedDescription)"))
         }
-        let timedOut = TimeoutFlag()
-        let finished = TimeoutFlag()
+        let timedOut = Locked(false)
+        let finished = Locked(false)
         let pid = process.processIdentifier
         let killer = DispatchWorkItem {
             guard !finished.value else { return }
-            timedOut.set()
+            timedOut.set(true)
             kill(pid, SIGKILL)
         }
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: killer)
         let group = DispatchGroup()
-        let errorData = DataBox()
+        let errorData = Locked(Data())
         let errorHandle = stderr.fileHandleForReading
         group.enter()
         DispatchQueue.global().async {
@@ -116,7 +117,7 @@ enum CommandRunner {
         }
         group.wait()
         process.waitUntilExit()
-        finished.set()
+        finished.set(true)
         killer.cancel()
         return .success(CommandResult(
             status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
@@ -134,16 +135,10 @@ enum CommandRunner {
     }
 }
 
-private final class TimeoutFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var flag = false
-    func set() { lock.withLock { flag = true } }
-    var value: Bool { lock.withLock { flag } }
-}
-
-private final class DataBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    func set(_ data: Data) { lock.withLock { self.data = data } }
-    var value: Data { lock.withLock { data } }
+/// A value shared between the reading, killing and waiting threads of one command.
+private final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    var value: Value { mutex.withLock { $0 } }
+    func set(_ value: Value) { mutex.withLock { $0 = value } }
 }
