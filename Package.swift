@@ -283,7 +283,7 @@ let package = Package(
         .target(
             name: "EdgeCheck",
             dependencies: [
-                "CheckReport", "EdgeDaemon", "DockerClient", "ConfigFiles", "TOMLConfig", "IoTHubProtocol",
+                "CheckReport", "EdgeDaemon", "DockerClient", "AziotClients", "ConfigFiles", "TOMLConfig", "IoTHubProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Services/EdgeCheck",
@@ -563,7 +563,7 @@ let package = Package(
         .testTarget(
             name: "EdgeCheckTests",
             dependencies: [
-                "EdgeCheck", "CheckReport", "EdgeTestSupport", "MQTTTestSupport", "HubEmulatorTestSupport", "DockerClient", "IoTHubProtocol",
+                "EdgeCheck", "CheckReport", "EdgeTestSupport", "MQTTTestSupport", "HubEmulatorTestSupport", "DockerClient", "IoTHubProtocol", "AziotClients",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tests/EdgeCheckTests",

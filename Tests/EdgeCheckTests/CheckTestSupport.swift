@@ -118,6 +118,21 @@ final class CheckFiles: Sendable {
         return CheckRun(code: code, text: buffer.text)
     }
 
+    static let sectionLine = #"{"kind":"section","name":"Configuration checks"}"#
+    static let okCheckLine = #"{"kind":"check","id":"keyd-config-well-formed","description":"keyd configuration is well-formed","result":{"result":"ok"},"additional_info":{}}"#
+
+    /// A stand-in aziotctl printing `lines` (JSON-stream objects); its arguments go to `<root>/aziotctl-arguments`.
+    /// Returns the environment that names it.
+    func fakeAziotctl(_ lines: [String]) throws -> [String: String] {
+        let script = "\(root)/fake-aziotctl"
+        let body = lines.map { "printf '%s\\n' '\($0)'" }.joined(separator: "\n")
+        try write(script, "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"\(root)/aziotctl-arguments\"\n\(body)\nexit 1\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        var environment = self.environment
+        environment["IOTEDGE_AZIOTCTL"] = script
+        return environment
+    }
+
     func remove() {
         try? FileManager.default.removeItem(atPath: root)
     }

@@ -1,3 +1,4 @@
+import AziotClients
 import CheckReport
 import DockerClient
 @testable import EdgeCheck
@@ -139,5 +140,32 @@ struct DeviceCheckTests {
             environment: environment)
         #expect(proxiedJSON.json?["checks"]?["container-connect-upstream-https"]?["additional_info"]?["proxy"]?.stringValue == "http://127.0.0.1:1")
         #expect(proxiedJSON.result("container-connect-upstream-https") == "error", "\(proxiedJSON.text)")
+
+        // Nested (aziotctl reports a parent, here the emulator as "localhost"): the parent's certificate is verified with
+        // the device's trust bundle from certd, as edged's trust_bundle_cert names it.
+        let nestedDirectory = "\(device.root)/etc/edged/nested.d"
+        try FileManager.default.createDirectory(atPath: nestedDirectory, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "\(files.edgedConfigDirectory)/00-super.toml", toPath: "\(nestedDirectory)/00-super.toml")
+        try files.write("\(nestedDirectory)/10-trust.toml", "trust_bundle_cert = \"check-trust-bundle\"\n")
+        _ = try await CertClient(socketPath: device.socket("certd")).importCertificate(
+            id: "check-trust-bundle", pem: try String(contentsOfFile: device.emulator.caPath, encoding: .utf8))
+        var nestedEnvironment = try files.fakeAziotctl([
+            CheckFiles.sectionLine, CheckFiles.okCheckLine, #"{"kind":"additional_info","local_gateway_hostname":"localhost"}"#,
+        ])
+        nestedEnvironment["AZIOT_EDGED_CONFIG_DIR"] = nestedDirectory
+        nestedEnvironment["AZIOTCTL_IOTHUB_HTTPS_PORT"] = String(device.emulator.httpsPort)
+        nestedEnvironment["SSL_CERT_FILE"] = nil
+        let nestedIDs = IotedgeCheck.builtInCheckIDs.filter {
+            !["aziot-edged-config-well-formed", "container-engine-uri", "container-connect-upstream-https"].contains($0)
+        }
+        let nested = await files.run(files.options { $0.dontRun = nestedIDs; $0.output = .json }, environment: nestedEnvironment)
+        #expect(nested.result("container-connect-upstream-https") == "ok", "\(nested.text)")
+        #expect(nested.json?["checks"]?["container-connect-upstream-https"]?["additional_info"]?["trust_bundle"]?.stringValue == "check-trust-bundle")
+        // Without a trust bundle the system's CAs do not know the emulator's: the failure says so.
+        nestedEnvironment["AZIOT_EDGED_CONFIG_DIR"] = files.edgedConfigDirectory
+        let untrusted = await files.run(files.options { $0.dontRun = nestedIDs; $0.output = .json }, environment: nestedEnvironment)
+        #expect(untrusted.result("container-connect-upstream-https") == "error", "\(untrusted.text)")
+        let untrustedDetails = untrusted.json?["checks"]?["container-connect-upstream-https"]?["result"]?["details"]?.arrayValue?.first?.stringValue ?? ""
+        #expect(untrustedDetails.contains("certificate could not be verified"), "\(untrusted.text)")
     }
 }

@@ -11,26 +11,15 @@ import Testing
 /// fixed stream and recording its arguments), and the probe from the default bridge network.
 @Suite("iotedge check: aziotctl's stream, parent host name, default bridge probe (§6.7)")
 struct FoldingTests {
-    /// A stand-in aziotctl printing `lines`; its arguments go to `<root>/aziotctl-arguments`.
-    private func fakeAziotctl(_ files: CheckFiles, _ lines: [String]) throws -> [String: String] {
-        let script = "\(files.root)/fake-aziotctl"
-        let body = lines.map { "printf '%s\\n' '\($0)'" }.joined(separator: "\n")
-        try files.write(script, "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"\(files.root)/aziotctl-arguments\"\n\(body)\nexit 1\n")
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
-        var environment = files.environment
-        environment["IOTEDGE_AZIOTCTL"] = script
-        return environment
-    }
-
-    private static let section = #"{"kind":"section","name":"Configuration checks"}"#
-    private static let okCheck = #"{"kind":"check","id":"keyd-config-well-formed","description":"keyd configuration is well-formed","result":{"result":"ok"},"additional_info":{}}"#
+    private static let section = CheckFiles.sectionLine
+    private static let okCheck = CheckFiles.okCheckLine
 
     @Test("sections suffixed, results with details and additional_info kept, hub and parent names taken; arguments passed on")
     func folding() async throws {
         let files = try CheckFiles()
         defer { files.remove() }
         try files.writeMinimalEdgedConfig()
-        let environment = try fakeAziotctl(files, [
+        let environment = try files.fakeAziotctl([
             Self.section, Self.okCheck,
             #"{"kind":"check","id":"hostname","description":"identityd config toml file specifies a valid hostname","result":{"result":"warning","details":["the hostname is odd","low-level cause"]},"additional_info":{"x":1}}"#,
             #"{"kind":"additional_info","now":"x","iothub_hostname":"hub.example","local_gateway_hostname":"10.1.2.3"}"#,
@@ -63,7 +52,7 @@ struct FoldingTests {
         let files = try CheckFiles()
         defer { files.remove() }
         try files.writeMinimalEdgedConfig()
-        let environment = try fakeAziotctl(files, [
+        let environment = try files.fakeAziotctl([
             Self.section,
             #"{"kind":"check","id":"keyd-config-well-formed","description":"keyd configuration is well-formed","result":{"result":"fatal","details":["cannot read"]},"additional_info":{}}"#,
             #"{"kind":"additional_info","now":"x"}"#,
@@ -85,7 +74,7 @@ struct FoldingTests {
         defer { files.remove() }
         try files.writeMinimalEdgedConfig()
         for (parent, expected) in [("parent_gateway", "warning"), (String(repeating: "p", count: 40) + "." + String(repeating: "q", count: 30), "error"), ("parent.example", "ok")] {
-            let environment = try fakeAziotctl(files, [Self.section, Self.okCheck, #"{"kind":"additional_info","local_gateway_hostname":"\#(parent)"}"#])
+            let environment = try files.fakeAziotctl([Self.section, Self.okCheck, #"{"kind":"additional_info","local_gateway_hostname":"\#(parent)"}"#])
             let json = await files.run(files.options { $0.output = .json }, environment: environment)
             #expect(json.result("parent_hostname") == expected, "\(parent): \(json.text)")
         }

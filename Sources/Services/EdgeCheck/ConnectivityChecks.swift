@@ -1,3 +1,4 @@
+import AziotClients
 import CheckReport
 import DockerClient
 import EdgeDaemon
@@ -105,8 +106,25 @@ enum ConnectivityChecks {
             ]
             let proxy = upstream == .https ? proxyURI(context) : nil
             if let proxy { info["proxy"] = .string(proxy) }
+            // Nested: the parent's server certificate chains to the device's trust bundle (what the reference's diagnostics
+            // container trusts), unless SSL_CERT_FILE names the CAs.
+            var environment = context.environment
+            var bundleFile: String?
+            if context.localGatewayHostname != nil, environment["SSL_CERT_FILE"] == nil, let bundle = settings.trustBundleCert {
+                switch await TrustBundle.file(id: bundle, certdURI: settings.endpoints.certd) {
+                case .success(let path):
+                    bundleFile = path
+                    environment["SSL_CERT_FILE"] = path
+                    info["trust_bundle"] = .string(bundle)
+                case .failure(let reason):
+                    return .error(
+                        "The trust bundle \(bundle) (trust_bundle_cert) could not be read from certd, so the parent's certificate cannot be "
+                            + "verified. Make sure aziot-certd is running and this command runs as root.", causes: [reason.description], info: info)
+                }
+            }
+            defer { if let bundleFile { try? FileManager.default.removeItem(atPath: bundleFile) } }
             let probe = await TLSProbe.run(
-                host: host, port: port, netnsOf: inspect.state.pid, proxy: proxy, environment: context.environment, timeout: context.connectTimeout)
+                host: host, port: port, netnsOf: inspect.state.pid, proxy: proxy, environment: environment, timeout: context.connectTimeout)
             switch probe {
             case .success(let address):
                 info["address"] = .string(address)
@@ -127,6 +145,27 @@ enum ConnectivityChecks {
     /// `--proxy-uri`, else the agent's `https_proxy`, else `HTTPS_PROXY` / `https_proxy`.
     static func proxyURI(_ context: EdgeCheckContext) -> String? {
         context.options.proxyURI ?? context.agentEnvironment("https_proxy") ?? context.environment["HTTPS_PROXY"] ?? context.environment["https_proxy"]
+    }
+}
+
+/// The device's trust bundle from certd, in a temporary PEM file for `openssl -CAfile`.
+enum TrustBundle {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func file(id: String, certdURI: String) async -> Result<String, Failure> {
+        guard certdURI.hasPrefix("unix://") else { return .failure(Failure(description: "certd's endpoint \(certdURI) is not a unix:// URI")) }
+        do {
+            let pem = try await CertClient(socketPath: String(certdURI.dropFirst("unix://".count))).getCertificate(id: id)
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("iotedge-check-\(UUID().uuidString).pem").path
+            guard FileManager.default.createFile(atPath: path, contents: Data(pem.utf8), attributes: [.posixPermissions: 0o600]) else {
+                return .failure(Failure(description: "could not write \(path)"))
+            }
+            return .success(path)
+        } catch {
+            return .failure(Failure(description: String(describing: error)))
+        }
     }
 }
 
