@@ -19,9 +19,11 @@ public struct IotedgeCheckOptions: Sendable {
     public var aziotEdged = "/usr/libexec/aziot/aziot-edged"
     /// The IoT Hub host name (else identityd's, as `aziotctl check` reports it).
     public var iothubHostname: String?
-    /// The proxy for the HTTPS connectivity checks (else the agent's `https_proxy`, else `HTTPS_PROXY`/`https_proxy`).
+    /// The proxy for the HTTPS connectivity checks (else the agent's `https_proxy`, else `HTTPS_PROXY`/`https_proxy`);
+    /// also passed to `aziotctl check`.
     public var proxyURI: String?
-    /// Accepted for compatibility; passed to `aziotctl check` (its host-local-time check).
+    /// Accepted for compatibility; unused (the reference does not forward it to `aziotctl check` either, whose
+    /// host-local-time check uses its own default).
     public var ntpServer: String?
     public var output: Format = .text
     public var verbose = false
