@@ -135,6 +135,13 @@ let package = Package(
         ),
 
         .target(
+            name: "CheckReport",
+            dependencies: ["IoTHubProtocol"],
+            path: "Sources/Infrastructure/CheckReport",
+            swiftSettings: strict
+        ),
+
+        .target(
             name: "ConfigFiles",
             dependencies: ["TOMLConfig"],
             path: "Sources/Infrastructure/ConfigFiles",
@@ -293,6 +300,15 @@ let package = Package(
             path: "Sources/Services/EdgeConfigTool",
             swiftSettings: strict
         ),
+        .target(
+            name: "EdgeCheck",
+            dependencies: [
+                "CheckReport", "EdgeDaemon", "DockerClient", "AziotClients", "ConfigFiles", "TOMLConfig", "IoTHubProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Services/EdgeCheck",
+            swiftSettings: strict
+        ),
 
         // MARK: Executables.
         .executableTarget(
@@ -333,7 +349,7 @@ let package = Package(
         .executableTarget(
             name: "iotedge",
             dependencies: [
-                "EdgeDaemon", "ServiceControl", "UnixSocketHTTP", "DockerClient", "ConfigFiles", "TOMLConfig", "AziotConfig", "IoTHubProtocol",
+                "EdgeDaemon", "ServiceControl", "UnixSocketHTTP", "DockerClient", "ConfigFiles", "TOMLConfig", "AziotConfig", "IoTHubProtocol", "EdgeCheck", "EdgeConfigTool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -345,7 +361,7 @@ let package = Package(
             name: "aziotctl",
             dependencies: [
                 "AziotConfig", "ConfigFiles", "TOMLConfig", "UnixSocketHTTP", "ServiceControl",
-                "AziotClients", "KeyService", "CertService", "IdentityService", "IoTHubProtocol", "EdgeConfigTool",
+                "AziotClients", "KeyService", "CertService", "IdentityService", "IoTHubProtocol", "EdgeConfigTool", "CheckReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -526,7 +542,7 @@ let package = Package(
         .testTarget(
             name: "AziotctlTests",
             dependencies: [
-                "aziotctl", "AziotConfig", "TOMLConfig", "MQTTTestSupport", "UnixSocketHTTP", "IoTHubProtocol", "EdgeConfigTool",
+                "aziotctl", "AziotConfig", "TOMLConfig", "MQTTTestSupport", "UnixSocketHTTP", "IoTHubProtocol", "EdgeConfigTool", "CheckReport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -584,6 +600,15 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/IotedgeTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EdgeCheckTests",
+            dependencies: [
+                "EdgeCheck", "CheckReport", "EdgeTestSupport", "MQTTTestSupport", "HubEmulatorTestSupport", "DockerClient", "IoTHubProtocol", "AziotClients",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tests/EdgeCheckTests",
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import CheckReport
 import ArgumentParser
 import Foundation
 import IoTHubProtocol
@@ -8,7 +9,14 @@ import Glibc
 import Darwin
 #endif
 
-extension CheckReporter.Format: ExpressibleByArgument {}
+/// `-o`'s values (the report formats of `CheckReporter`).
+enum CheckOutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+    case jsonStream = "json-stream"
+
+    var format: CheckReporter.Format { CheckReporter.Format(rawValue: rawValue) ?? .text }
+}
 
 /// `aziotctl check`: the reference's configuration and connectivity checks, each failure explained with its fix.
 ///
@@ -34,7 +42,7 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(
         name: [.short, .customLong("output")],
         help: "Output format. One of \"text\", \"json\" or \"json-stream\". Note that JSON output contains some additional information like OS name, OS version, disk space, etc.")
-    var output: CheckReporter.Format = .text
+    var output: CheckOutputFormat = .text
 
     @Flag(help: "Treats warnings as errors. Thus 'aziotctl check' will exit with non-zero code if it encounters warnings.")
     var warningsAsErrors = false
@@ -65,7 +73,7 @@ struct CheckCommand: AsyncParsableCommand {
             ntpServer: ntpServer, iothubHostname: iothubHostname, proxyURI: proxyURI, expectedAziotVersion: expectedAziotVersion, verbose: verbose)
         var context = CheckContext(options: options, environment: environment)
         var reporter = CheckReporter(
-            format: output, verbose: verbose, warningsAsErrors: warningsAsErrors,
+            format: output.format, verbose: verbose, warningsAsErrors: warningsAsErrors,
             color: output == .text && isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil)
 
         sections: for section in CheckCatalog.sections() {

@@ -1,11 +1,13 @@
 import AziotConfig
 import ArgumentParser
+import EdgeCheck
+import EdgeConfigTool
 import Foundation
 import ServiceControl
 
 /// `iotedge`: the command-line tool of the IoT Edge runtime, as the reference's: modules (`list`, `logs`, `restart`),
-/// the host services (`system …`), `support-bundle` and `version`. `check`, `check-list` and `config …` come from
-/// their own library targets and are added to ``subcommandList``.
+/// the host services (`system …`), `support-bundle` and `version`; `check` and `check-list` (target `EdgeCheck`) and
+/// `config …` (target `EdgeConfigTool`).
 ///
 /// Environment: `IOTEDGE_HOST` (the management URI when `-H` is not given), `IOTEDGE_SYSTEMD_MARKER`/`AZIOTCTL_SYSTEMD_MARKER`,
 /// `AZIOT_IDENTITYD_SOCKET`, `AZIOT_<SVC>_CONFIG(_DIR)` and `IOTEDGE_SUPERCONFIG` (see `docs/iotedge.md`).
@@ -16,6 +18,9 @@ struct IotedgeCommand: AsyncParsableCommand {
         ListCommand.self,
         LogsCommand.self,
         RestartCommand.self,
+        IotedgeCheckCommand.self,
+        IotedgeCheckListCommand.self,
+        IotedgeConfigCommand.self,
         SystemCommand.self,
         SupportBundleCommand.self,
         VersionCommand.self,

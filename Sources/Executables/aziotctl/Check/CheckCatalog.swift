@@ -1,3 +1,5 @@
+import CheckReport
+
 /// One check: its stable id (for `--dont-run` and JSON), its description (for text), and how to run it.
 struct CheckDefinition {
     let id: String
@@ -67,4 +69,16 @@ enum CheckCatalog {
     }
 
     static var allIDs: [String] { sections().flatMap { $0.checks.map(\.id) } }
+
+    /// The sections as `check-list` shows them.
+    static func listing() -> [CheckListSection] {
+        sections().map { section in CheckListSection(name: section.name, checks: section.checks.map { ($0.id, $0.description) }) }
+    }
+}
+
+extension CheckReporter {
+    @discardableResult
+    mutating func report(_ check: CheckDefinition, _ outcome: CheckOutcome) -> CheckResult {
+        report(id: check.id, description: check.description, outcome)
+    }
 }

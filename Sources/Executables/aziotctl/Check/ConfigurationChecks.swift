@@ -1,4 +1,5 @@
 import EdgeConfigTool
+import CheckReport
 import CertService
 import ConfigFiles
 import Foundation

@@ -1,3 +1,4 @@
+import CheckReport
 import ConfigFiles
 import Foundation
 import IoTHubProtocol

@@ -1,4 +1,5 @@
 import EdgeConfigTool
+import CheckReport
 import AziotClients
 import Foundation
 import IoTHubProtocol

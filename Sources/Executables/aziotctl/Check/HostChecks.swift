@@ -1,4 +1,5 @@
 import EdgeConfigTool
+import CheckReport
 import Foundation
 import IoTHubProtocol
 

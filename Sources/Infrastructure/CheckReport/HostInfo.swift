@@ -1,10 +1,10 @@
 import Foundation
-import IoTHubProtocol
+public import IoTHubProtocol
 
 /// The top-level `additional_info` of `check`'s JSON output: time, OS, DMI, memory and disks, as the reference
 /// reports them (support tooling reads these fields).
-enum HostInfo {
-    static func additionalInfo(iothubHostname: String?, localGatewayHostname: String?) -> JSONObject {
+public enum HostInfo {
+    public static func additionalInfo(iothubHostname: String?, localGatewayHostname: String?) -> JSONObject {
         var info: JSONObject = [
             "now": .string(now()),
             "os": .object(os()),
@@ -16,14 +16,14 @@ enum HostInfo {
         return info
     }
 
-    static func now() -> String {
+    public static func now() -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: Date())
     }
 
     /// `/etc/os-release` (or `/usr/lib/os-release`) fields, the architecture and the pointer width.
-    static func os() -> JSONObject {
+    public static func os() -> JSONObject {
         var info: JSONObject = [:]
         let text = readText("/etc/os-release") ?? readText("/usr/lib/os-release") ?? ""
         var fields: [String: String] = [:]
@@ -64,7 +64,7 @@ enum HostInfo {
         return ["product": value("product_name"), "vendor": value("sys_vendor")]
     }
 
-    static func systemInfo() -> JSONObject {
+    public static func systemInfo() -> JSONObject {
         var memory: [String: UInt64] = [:]
         for line in (readText("/proc/meminfo") ?? "").split(separator: "\n") {
             let parts = line.split(whereSeparator: { $0 == ":" || $0 == " " })

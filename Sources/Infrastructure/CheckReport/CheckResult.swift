@@ -1,22 +1,22 @@
-import IoTHubProtocol
+public import IoTHubProtocol
 
 /// What went wrong in a check: a message that says what is wrong and how to fix it (shown in text output), and
 /// lower-level causes (shown with `--verbose`, and as the further `details` in JSON).
-struct CheckMessage: Sendable, Equatable {
-    var message: String
-    var causes: [String]
+public struct CheckMessage: Sendable, Equatable {
+    public var message: String
+    public var causes: [String]
 
-    init(_ message: String, causes: [String] = []) {
+    public init(_ message: String, causes: [String] = []) {
         self.message = message
         self.causes = causes
     }
 
     /// `details` in JSON: the message first, then its causes (the reference's error chain order).
-    var details: [String] { [message] + causes }
+    public var details: [String] { [message] + causes }
 }
 
 /// How a check resolved, as the reference names the kinds.
-enum CheckResult: Sendable, Equatable {
+public enum CheckResult: Sendable, Equatable {
     /// The check passed.
     case ok
     /// A problem that does not stop the device from working, or not yet (`‼`).
@@ -32,7 +32,7 @@ enum CheckResult: Sendable, Equatable {
     case fatal(CheckMessage)
 
     /// The `result` tag in JSON.
-    var kind: String {
+    public var kind: String {
         switch self {
         case .ok: "ok"
         case .warning: "warning"
@@ -43,7 +43,7 @@ enum CheckResult: Sendable, Equatable {
         }
     }
 
-    var message: CheckMessage? {
+    public var message: CheckMessage? {
         switch self {
         case .warning(let message), .error(let message), .fatal(let message): message
         case .ok, .ignored, .skipped: nil
@@ -51,7 +51,7 @@ enum CheckResult: Sendable, Equatable {
     }
 
     /// The JSON object the reference's `CheckResultSerializable` produces: `{"result": kind, "details"?: [...]}`.
-    var json: JSONValue {
+    public var json: JSONValue {
         var object: JSONObject = ["result": .string(kind)]
         if let message { object["details"] = .array(message.details.map { .string($0) }) }
         return .object(object)
@@ -60,33 +60,41 @@ enum CheckResult: Sendable, Equatable {
 
 /// A check's result and the facts it gathered (the reference serializes each checker's fields as
 /// `additional_info`).
-struct CheckOutcome: Sendable {
-    var result: CheckResult
-    var info: JSONObject
+public struct CheckOutcome: Sendable {
+    public var result: CheckResult
+    public var info: JSONObject
+    /// What the check did, shown under an OK line in text output (e.g. "the image is present locally; not pulled").
+    public var note: String?
 
-    init(_ result: CheckResult, info: JSONObject = [:]) {
+    public init(_ result: CheckResult, info: JSONObject = [:]) {
         self.result = result
         self.info = info
     }
 
-    static let ok = CheckOutcome(.ok)
-    static let skipped = CheckOutcome(.skipped)
+    public static let ok = CheckOutcome(.ok)
 
-    static func ignored(_ note: String? = nil, info: JSONObject = [:]) -> CheckOutcome {
+    public static func ok(note: String?, info: JSONObject = [:]) -> CheckOutcome {
+        var outcome = CheckOutcome(.ok, info: info)
+        outcome.note = note
+        return outcome
+    }
+    public static let skipped = CheckOutcome(.skipped)
+
+    public static func ignored(_ note: String? = nil, info: JSONObject = [:]) -> CheckOutcome {
         var info = info
         if let note { info["note"] = .string(note) }
         return CheckOutcome(.ignored(note: note), info: info)
     }
 
-    static func warning(_ message: String, causes: [String] = [], info: JSONObject = [:]) -> CheckOutcome {
+    public static func warning(_ message: String, causes: [String] = [], info: JSONObject = [:]) -> CheckOutcome {
         CheckOutcome(.warning(CheckMessage(message, causes: causes)), info: info)
     }
 
-    static func error(_ message: String, causes: [String] = [], info: JSONObject = [:]) -> CheckOutcome {
+    public static func error(_ message: String, causes: [String] = [], info: JSONObject = [:]) -> CheckOutcome {
         CheckOutcome(.error(CheckMessage(message, causes: causes)), info: info)
     }
 
-    static func fatal(_ message: String, causes: [String] = [], info: JSONObject = [:]) -> CheckOutcome {
+    public static func fatal(_ message: String, causes: [String] = [], info: JSONObject = [:]) -> CheckOutcome {
         CheckOutcome(.fatal(CheckMessage(message, causes: causes)), info: info)
     }
 }
