@@ -110,6 +110,11 @@ final class StreamProbe: Sendable {
                 continuation.finish()
                 return .stream(chunks: chunks)
             },
+            HTTPRoute(.GET, "/late", since: v) { _ in
+                // The head waits for the gate.
+                await self.waitForGate()
+                return .noContent
+            },
             HTTPRoute(.GET, "/whole", since: v) { _ in
                 HTTPServerResponse(status: .ok, body: ByteBuffer(repeating: UInt8(ascii: "w"), count: 1 << 20))
             },
@@ -327,6 +332,39 @@ struct StreamingTests {
         #expect(await eventually(timeout: .seconds(20)) { probe.stopped })
         #expect(probe.cancelled)
         #expect(await eventually(timeout: .seconds(20)) { server.server.openConnections(uid: getuid()) == 0 })
+    }
+
+    @Test("client stream: cancelling while waiting for the head throws CancellationError and closes the connection")
+    func clientStreamCancelledBeforeTheHead() async throws {
+        let probe = StreamProbe()
+        let server = try await TestServer.start(router: probe.router)
+        defer {
+            probe.open()
+            Task { await server.stop() }
+        }
+        let client = server.client
+        let waiting = Task { try await client.stream(.GET, "/late?\(Self.v)").status }
+        #expect(await eventually(timeout: .seconds(20)) { server.server.openConnections(uid: getuid()) == 1 })
+        waiting.cancel()
+        var failure: (any Error)?
+        do {
+            _ = try await waiting.value
+        } catch {
+            failure = error
+        }
+        #expect(failure is CancellationError, "\(String(describing: failure))")
+        #expect(await eventually(timeout: .seconds(20)) { server.server.openConnections(uid: getuid()) == 0 })
+    }
+
+    @Test("a kept-alive connection serves another request after a streamed answer")
+    func keepAliveAfterAStreamedAnswer() async throws {
+        let server = try await TestServer.start(maxConnectionsPerUID: 1, router: StreamProbe().router)
+        defer { Task { await server.stop() } }
+        let url = "http://localhost/sequence?\(Self.v)"
+        let result = try await ChildProcess.run("curl", ["-sS", "-v", "--unix-socket", server.socketPath, url, url])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "one\ntwo\nthree\none\ntwo\nthree\n")
+        #expect(result.stderr.contains("Re-using existing connection") || result.stderr.contains("Reusing existing connection"), "\(result.stderr)")
     }
 
     @Test("client stream: a consumer that stops iterating and lets go of the body closes the connection")

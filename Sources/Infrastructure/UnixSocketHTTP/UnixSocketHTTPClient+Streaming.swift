@@ -70,10 +70,17 @@ extension UnixSocketHTTPClient {
         }
         link.attach(channel)
         sendRequest(on: channel, method, target, headers: headers, body: body)
-        let head = try await withTaskCancellationHandler {
-            try await headPromise.futureResult.get()
-        } onCancel: {
-            link.close()
+        let head: HTTPResponseHead
+        do {
+            head = try await withTaskCancellationHandler {
+                try await headPromise.futureResult.get()
+            } onCancel: {
+                link.close()
+            }
+        } catch {
+            // The connection closed because the caller was cancelled: say so, rather than "connection closed".
+            if Task.isCancelled { throw CancellationError() }
+            throw error
         }
         return StreamingResponse(head: head, body: AsyncThrowingStream { try await iterator.next() })
     }
