@@ -134,6 +134,37 @@ struct IotedgeDeviceTests {
         }
     }
 
+    @Test("logs -f prints lines while the module writes them, from --tail on, and ends with exit 0 when the module stops")
+    func follow() async throws {
+        try await withEdgeDevice { device in
+            let name = device.moduleName("ticker")
+            try await Self.create(device, name, output: #"i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo tick-$i; sleep 1; done"#)
+            let started = await eventually(timeout: .seconds(30)) {
+                (try? await device.client.logs(name).contains { String(buffer: $0.payload).contains("tick-3") }) == true
+            }
+            #expect(started)
+            guard FileManager.default.isExecutableFile(atPath: Iotedge.path) else { throw TestFailure("iotedge is not built") }
+            let child = try ChildProcess(Iotedge.path, ["-H", "unix://\(device.managementSocket)", "logs", "-f", "--tail", "1", name])
+            defer { child.terminate() }
+            // Lines written after the command started arrive while it runs: two more ticks than the first one seen.
+            var first: Int?
+            let live = await eventually(timeout: .seconds(30)) {
+                let ticks = child.stdout.split(separator: "\n").compactMap { Int($0.dropFirst("tick-".count)) }
+                if first == nil { first = ticks.first }
+                guard let first, let last = ticks.last else { return false }
+                return last >= first + 2
+            }
+            #expect(live, "\(child.stdout) \(child.stderr)")
+            let lines = child.stdout.split(separator: "\n")
+            #expect(lines.allSatisfy { $0.hasPrefix("tick-") }, "no frame headers, one tick per line: \(child.stdout)")
+            #expect(child.isRunning, "-f keeps following while the module runs")
+
+            #expect(try await device.asHost("POST", "/modules/\(name)/stop?\(Self.v)").status == 204)
+            let status = try await child.waitForExit(timeout: .seconds(60))
+            #expect(status == 0, "\(child.stderr)")
+        }
+    }
+
     @Test("support-bundle -o FILE: check.json, logs, inspect, network, systeminfo and the configuration without any secret")
     func supportBundle() async throws {
         try await withEdgeDevice { device in

@@ -17,6 +17,34 @@ struct IotedgeExecutableTests {
         #expect(flag.status == 0 && flag.stdout == "iotedge 1.6.0\n", "\(flag)")
     }
 
+    @Test("check-list, check and config are subcommands of the binary: the built-in check ids, a fatal config check, config mp")
+    func checkAndConfigCommands() async throws {
+        let scratch = try ScratchDirectory("iotedge-check")
+        defer { scratch.remove() }
+        let list = try await Iotedge.run(["check-list"], environment: ["IOTEDGE_AZIOTCTL": "/nonexistent/aziotctl"])
+        for id in ["aziot-edged-config-well-formed", "container-engine-uri", "connect-management-uri"] {
+            #expect(list.stdout.contains(id), "\(list.stdout)")
+        }
+        // An edged config that is not TOML: the first check fails, as JSON on stdout, and the exit code says so.
+        let config = try scratch.write("edged/config.toml", "hostname = [\n")
+        let check = try await Iotedge.run(
+            ["check", "-o", "json"],
+            environment: [
+                "IOTEDGE_AZIOTCTL": "/nonexistent/aziotctl", "AZIOT_EDGED_CONFIG": config, "AZIOT_EDGED_CONFIG_DIR": "\(scratch.path)/edged/config.d",
+            ])
+        #expect(check.status == 1, "\(check.stdout) \(check.stderr)")
+        let checks = try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any]
+        let wellFormed = (checks?["checks"] as? [String: Any])?["aziot-edged-config-well-formed"] as? [String: Any]
+        let result = (wellFormed?["result"] as? [String: Any])?["result"] as? String
+        #expect(result == "error" || result == "fatal", "\(check.stdout)")
+
+        let superConfig = "\(scratch.path)/config.toml"
+        let mp = try await Iotedge.run(["config", "mp", "-c", "HostName=hub.example.net;DeviceId=d1;SharedAccessKey=AAAA", "-o", superConfig])
+        #expect(mp.status == 0, "\(mp.stderr)")
+        let written = try String(contentsOfFile: superConfig, encoding: .utf8)
+        #expect(written.contains("connection_string = \"HostName=hub.example.net;DeviceId=d1;SharedAccessKey=AAAA\""), "\(written)")
+    }
+
     @Test("no management socket: the error chain names the socket and says to check `iotedge system status`; exit 1")
     func missingSocket() async throws {
         let scratch = try ScratchDirectory("iotedge-nosock")
@@ -50,7 +78,7 @@ struct IotedgeExecutableTests {
         #expect(result.stderr.contains("is aziot-edged running? check `iotedge system status`"))
     }
 
-    @Test("bad arguments: a non-unix -H, bad --since/--tail, -f not supported yet")
+    @Test("bad arguments: a non-unix -H, bad --since/--tail; -f with no socket")
     func badArguments() async throws {
         let scratch = try ScratchDirectory("iotedge-args")
         defer { scratch.remove() }
@@ -62,7 +90,7 @@ struct IotedgeExecutableTests {
         let tail = try await Iotedge.run(["-H", host, "logs", "m", "--tail", "many"])
         #expect(tail.status == 1 && tail.stderr.contains("Invalid value for --tail: many"), "\(tail.stderr)")
         let follow = try await Iotedge.run(["-H", host, "logs", "-f", "m"])
-        #expect(follow.status == 1 && follow.stderr.contains("following logs is not supported by this build yet"), "\(follow.stderr)")
+        #expect(follow.status == 1 && follow.stderr.contains("Could not follow the logs of m\n\tcaused by: the management socket"), "\(follow.stderr)")
         let unknown = try await Iotedge.run(["frobnicate"])
         #expect(unknown.status != 0 && unknown.stderr.contains("frobnicate"))
     }

@@ -58,6 +58,7 @@ struct TestServer {
         bodyReadTimeout: TimeAmount = .seconds(5),
         maxBodySize: Int = 4 << 20,
         logger: Logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
+        router: HTTPRouter = TestServer.router,
         prepare: (String) throws -> Void = { _ in }
     ) async throws -> TestServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("uds-\(UUID().uuidString.prefix(8))").path

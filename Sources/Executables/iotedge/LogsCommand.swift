@@ -34,13 +34,26 @@ struct LogsCommand: AsyncParsableCommand {
         let query = try LogsArguments(tail: tail, since: since, until: until, now: Date())
         let connection = try ManagementConnection(host: root.host)
         if follow {
-            throw IotedgeError(
-                "Could not follow the logs of \(module)",
-                causes: ["following logs is not supported by this build yet; run without -f/--follow"])
+            try await followLogs(connection, query)
+            return
         }
         let response = try await connection.perform("Could not get the logs of \(module)") {
             try await $0.send(.GET, "/modules/\(PathSegment.encode(module))/logs?\(query.queryString(follow: false))")
         }
         try LogOutput.write(response.body)
+    }
+
+    /// Writes each log entry as it arrives until the module stops (the stream ends) or the user interrupts.
+    func followLogs(_ connection: ManagementConnection, _ query: LogsArguments) async throws(IotedgeError) {
+        let stream = try await connection.perform("Could not follow the logs of \(module)") {
+            try await $0.followLogs(module, tail: query.tail, since: String(query.since), until: query.until.map { String($0) })
+        }
+        do {
+            for try await frame in stream {
+                try FileHandle.standardOutput.write(contentsOf: Array(frame.payload.readableBytesView))
+            }
+        } catch {
+            throw IotedgeError("The logs of \(module) ended with an error", cause: error)
+        }
     }
 }

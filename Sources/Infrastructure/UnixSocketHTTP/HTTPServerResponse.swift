@@ -3,16 +3,36 @@ public import NIOCore
 public import NIOHTTP1
 
 /// A response built by a route handler. Success responses are JSON or `204` with no body; errors are
-/// `{"message": …}` (see ``HTTPResponseError``).
+/// `{"message": …}` (see ``HTTPResponseError``). A response with a ``bodyStream`` is sent chunked as it is produced
+/// (see ``stream(status:headers:body:)``); the others are sent whole with a `Content-Length`.
 public struct HTTPServerResponse: Sendable {
     public var status: HTTPResponseStatus
     public var headers: HTTPHeaders
+    /// The whole body (ignored when ``bodyStream`` is set).
     public var body: ByteBuffer
+    /// A body produced while it is sent, or nil for a buffered one.
+    public var bodyStream: HTTPResponseBodyStream?
 
     public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer()) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.bodyStream = nil
+    }
+
+    /// A response whose body is `body`, sent with `Transfer-Encoding: chunked` as it is produced, with back-pressure;
+    /// the producer is cancelled if the client disconnects (see ``HTTPResponseBodyStream``).
+    public static func stream(status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:], body: HTTPResponseBodyStream) -> HTTPServerResponse {
+        var response = HTTPServerResponse(status: status, headers: headers)
+        response.bodyStream = body
+        return response
+    }
+
+    /// A response whose body is the buffers of `chunks`, streamed as ``stream(status:headers:body:)`` does.
+    public static func stream<Chunks: AsyncSequence & Sendable>(status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:], chunks: Chunks)
+        -> HTTPServerResponse where Chunks.Element == ByteBuffer
+    {
+        stream(status: status, headers: headers, body: HTTPResponseBodyStream(chunks))
     }
 
     /// `204 No Content`.

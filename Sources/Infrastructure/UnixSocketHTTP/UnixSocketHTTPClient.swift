@@ -3,7 +3,8 @@ public import NIOHTTP1
 public import NIOPosix
 
 /// A minimal HTTP/1.1 client for the local daemons' Unix sockets: one connection per request (`Connection: close`),
-/// the whole response buffered. Sends a real `Host` header (AsyncHTTPClient's `http+unix` does not).
+/// the whole response buffered by ``request(_:_:headers:body:)``, or handed over as it arrives by
+/// ``stream(_:_:headers:body:)``. Sends a real `Host` header (AsyncHTTPClient's `http+unix` does not).
 public struct UnixSocketHTTPClient: Sendable {
     /// A complete response.
     public struct Response: Sendable {
@@ -17,7 +18,7 @@ public struct UnixSocketHTTPClient: Sendable {
     public let socketPath: String
     /// Value of the `Host` header, e.g. `keyd.sock`; the services ignore it but HTTP/1.1 requires one.
     public let host: String
-    private let group: any EventLoopGroup
+    let group: any EventLoopGroup
 
     public init(socketPath: String, host: String = "localhost", eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.socketPath = socketPath
@@ -48,6 +49,13 @@ public struct UnixSocketHTTPClient: Sendable {
             promise.fail(error)
             throw UnixSocketHTTPError(.connect, "cannot connect to \(socketPath): \(error); is the daemon running and may this user open the socket?")
         }
+        sendRequest(on: channel, method, target, headers: headers, body: body)
+        defer { channel.close(promise: nil) }
+        return try await promise.futureResult.get()
+    }
+
+    /// Writes the whole request: a `Host` header, `Connection: close`, and a JSON `Content-Type` by default for a body.
+    func sendRequest(on channel: any Channel, _ method: HTTPMethod, _ target: String, headers: HTTPHeaders, body: ByteBuffer?) {
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: target, headers: headers)
         head.headers.replaceOrAdd(name: "Host", value: host)
         head.headers.replaceOrAdd(name: "Connection", value: "close")
@@ -60,8 +68,6 @@ public struct UnixSocketHTTPClient: Sendable {
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
         channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-        defer { channel.close(promise: nil) }
-        return try await promise.futureResult.get()
     }
 }
 

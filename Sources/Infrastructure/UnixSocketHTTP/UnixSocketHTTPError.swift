@@ -17,6 +17,8 @@ public struct UnixSocketHTTPError: Error, Sendable, CustomStringConvertible, Equ
         public static let connect = Code("connect")
         /// The connection closed before a complete response arrived.
         public static let connectionClosed = Code("connectionClosed")
+        /// A response body is larger than the caller accepts.
+        public static let responseTooLarge = Code("responseTooLarge")
         /// An endpoint URI (`unix:///…`, `fd://…`, `http://…`) is malformed or not usable here.
         public static let endpoint = Code("endpoint")
     }

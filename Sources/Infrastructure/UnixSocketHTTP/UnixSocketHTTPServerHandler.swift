@@ -109,6 +109,10 @@ final class UnixSocketHTTPServerHandler: ChannelInboundHandler, RemovableChannel
 
     private func write(context: ChannelHandlerContext, response: HTTPServerResponse, keepAlive: Bool) {
         logger.info("--> \(response.status.code)", metadata: ["peer.uid": "\(peer.uid)"])
+        if let bodyStream = response.bodyStream {
+            writeStreaming(context: context, response: response, body: bodyStream, keepAlive: keepAlive)
+            return
+        }
         var headers = response.headers
         headers.replaceOrAdd(name: "Content-Length", value: "\(response.body.readableBytes)")
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
@@ -121,6 +125,35 @@ final class UnixSocketHTTPServerHandler: ChannelInboundHandler, RemovableChannel
         if !keepAlive {
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
+    }
+
+    /// Sends the head, then runs the producer in a task of its own that writes chunk by chunk, each write awaited
+    /// (back-pressure). The connection closing cancels that task; the producer failing closes the connection without
+    /// the terminating chunk.
+    private func writeStreaming(context: ChannelHandlerContext, response: HTTPServerResponse, body: HTTPResponseBodyStream, keepAlive: Bool) {
+        var headers = response.headers
+        headers.remove(name: "Content-Length")
+        headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
+        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))), promise: nil)
+        let channel = context.channel
+        let logger = self.logger
+        let uid = peer.uid
+        let producer = Task {
+            do {
+                try await body.produce(HTTPResponseBodyWriter(channel: channel))
+                try await channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
+                if !keepAlive { channel.close(promise: nil) }
+            } catch {
+                if Task.isCancelled {
+                    logger.debug("streamed response stopped: the client disconnected", metadata: ["peer.uid": "\(uid)"])
+                } else {
+                    logger.info("streamed response cut: \(error)", metadata: ["peer.uid": "\(uid)"])
+                }
+                channel.close(promise: nil)
+            }
+        }
+        channel.closeFuture.whenComplete { _ in producer.cancel() }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -71,7 +71,7 @@ public struct ManagementAPI: Sendable {
             let serverVersion = try? await runtime.docker.version().version
             return jsonResponse(system.systemInfo(dockerServerVersion: serverVersion))
         }
-        add(.GET, "/systeminfo/resources", V.v2019_11_05) { _ in jsonResponse(system.resources()) }
+        add(.GET, "/systeminfo/resources", V.v2019_11_05) { _ in jsonResponse(system.resources(dockerStats: try await runtime.stats())) }
         add(.GET, "/systeminfo/supportbundle", V.v2020_07_07) { request in try await supportBundle(request) }
         add(.POST, "/device/reprovision", V.v2019_10_22) { request in
             try await requireAgent(request)
@@ -168,11 +168,13 @@ public struct ManagementAPI: Sendable {
         return .noContent
     }
 
+    /// Docker's log body passed on as it arrives (chunked), followed or not; a client that goes away stops the
+    /// Docker stream.
     private func logs(_ request: HTTPServerRequest) async throws -> HTTPServerResponse {
         let name = try moduleName(request)
         let query = try LogsQuery(query: request.query, now: now())
-        let body = try await runtime.logs(name, query)
-        return HTTPServerResponse(status: .ok, headers: ["Content-Type": "text/plain"], body: body)
+        let body = try await runtime.logStream(name, query)
+        return .stream(status: .ok, headers: ["Content-Type": "text/plain"], chunks: body)
     }
 
     private func prepareUpdate(_ request: HTTPServerRequest) async throws -> HTTPServerResponse {

@@ -89,7 +89,28 @@ public struct ManagementClient: Sendable {
         return frames
     }
 
+    /// `GET /modules/{name}/logs?follow=true`: the module's output as Docker's frames, as it is written, until the
+    /// module stops or the consumer stops (see ``ModuleLogStream``). `tail`, `since`, `until` and `timestamps` as for
+    /// ``logs(_:tail:since:until:timestamps:)``. An error answer throws ``ManagementClientError`` here.
+    public func followLogs(_ name: String, tail: String = "all", since: String? = nil, until: String? = nil, timestamps: Bool = false)
+        async throws -> ModuleLogStream
+    {
+        var query = "follow=true&tail=\(IdentityClient.segment(tail))&timestamps=\(timestamps)"
+        if let since { query += "&since=\(IdentityClient.segment(since))" }
+        if let until { query += "&until=\(IdentityClient.segment(until))" }
+        let response = try await http.stream(.GET, "/modules/\(IdentityClient.segment(name))/logs?\(query)&api-version=\(apiVersion.rawValue)")
+        guard (200..<300).contains(response.status.code) else {
+            let body = try await response.collect(upTo: 1 << 20)
+            let message = (try? JSONValue(parsing: body.readableBytesView))?["message"]?.stringValue ?? String(buffer: body)
+            throw ManagementClientError(status: response.status, message: message)
+        }
+        return ModuleLogStream(body: response.body)
+    }
+
     public func systemInfo() async throws -> JSONValue { try await call(.GET, "/systeminfo") }
+
+    /// `GET /systeminfo/resources` (needs api-version 2019-11-05 or later).
+    public func systemResources() async throws -> JSONValue { try await call(.GET, "/systeminfo/resources") }
 
     /// Sends a request; a non-2xx answer throws ``ManagementClientError`` with edged's message.
     public func send(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async throws -> UnixSocketHTTPClient.Response {

@@ -53,8 +53,9 @@ public struct SystemInformation: Sendable {
         return .object(object)
     }
 
-    /// SystemResources without `docker stats`: `docker_stats` is the string `"[]"` (see docs/compatibility.md).
-    public func resources() -> JSONValue {
+    /// SystemResources; `dockerStats` are the modules' Docker stats objects, sent as the reference does: one string
+    /// holding their JSON array.
+    public func resources(dockerStats: [JSONValue] = []) -> JSONValue {
         let memory = memInfo()
         let total = memory["MemTotal"] ?? 0
         let available = memory["MemAvailable"] ?? memory["MemFree"] ?? 0
@@ -78,7 +79,7 @@ public struct SystemInformation: Sendable {
             "used_ram": .int(total - available),
             "total_ram": .int(total),
             "disks": .array(disks),
-            "docker_stats": "[]",
+            "docker_stats": .string(JSONValue.array(dockerStats).jsonString),
         ]
     }
 

@@ -242,7 +242,7 @@ public struct ModuleRuntime: Sendable {
     public func logs(_ name: String, _ query: LogsQuery, limit: Int = 64 << 20) async throws -> ByteBuffer {
         do {
             var options = query.dockerOptions
-            // One buffered answer: a followed stream would never end (see docs/compatibility.md).
+            // One buffered answer (the support bundle's): a followed stream would never end.
             options.follow = false
             return try await docker.containerLogsRaw(name, options: options).body.collect(upTo: limit)
         } catch {
