@@ -10,7 +10,7 @@ struct AgentRecoveryTests {
     @Test("docker kill of the agent container: running again within 30 s (the figure is printed), and it reaches the management API again")
     func killedAgentComesBack() async throws {
         let scenario: JSONValue = ["steps": [["op": "list"]]]
-        try await withAgentDevice(scenario: scenario) { device in
+        try await withAgentDevice(scenario: { _ in scenario }) { device in
             let first = try await device.waitForAgentRunning()
             _ = try await device.waitForDone(device.agentName)
 

@@ -36,18 +36,19 @@ struct AgentScenarioTests {
                     "op": "update", "module": .string(kept), "image": .string(TestModuleImage.name), "cmd": ["workload", "sign", "trust-bundle"],
                     "env": ["STAGE": "two"], "createOptions": Self.host, "pull": "never",
                 ],
-                ["op": "waitFor", "module": .string(kept), "status": "running"],
+                // Each run of the module ends with a "done" line, read back through GET /modules/{name}/logs.
+                ["op": "waitForOutput", "module": .string(kept), "text": #""op":"done""#, "count": 1],
                 ["op": "restart", "module": .string(kept)],
-                ["op": "waitFor", "module": .string(kept), "status": "running"],
+                ["op": "waitForOutput", "module": .string(kept), "text": #""op":"done""#, "count": 2],
                 ["op": "stop", "module": .string(kept)],
                 ["op": "waitFor", "module": .string(kept), "status": "stopped"],
                 ["op": "start", "module": .string(kept)],
-                ["op": "waitFor", "module": .string(kept), "status": "running"],
+                ["op": "waitForOutput", "module": .string(kept), "text": #""op":"done""#, "count": 3],
                 ["op": "list"],
                 ["op": "listIdentities"],
             ]
         ]
-        try await withAgentDevice(scenario: scenario) { device in
+        try await withAgentDevice(scenario: { _ in scenario }) { device in
             let agent = try await device.waitForAgentRunning()
             let lines = try await device.waitForDone(device.agentName)
             let summary = lines.map(\.jsonString).joined(separator: "\n")
@@ -63,7 +64,8 @@ struct AgentScenarioTests {
                 let line = step(lines, op, module.isEmpty ? nil : module)
                 #expect(line?["status"]?.intValue == Int64(status), "\(op) \(module): \(line?.jsonString ?? "missing")\n\(summary)")
             }
-            #expect(lines.filter { $0["op"] == "waitFor" }.allSatisfy { $0["status"] == 200 }, "\(summary)")
+            #expect(lines.filter { $0["op"] == "waitFor" || $0["op"] == "waitForOutput" }.allSatisfy { $0["status"] == 200 }, "\(summary)")
+            #expect(lines.filter { $0["op"] == "waitForOutput" }.count == 3)
             #expect(step(lines, "done")?["failures"] == 1, "only the GET of the removed module fails: \(summary)")
 
             // The update's echo: the new image, the new env, running (PUT with start=true).
@@ -96,7 +98,8 @@ struct AgentScenarioTests {
             let moduleLines = try await device.waitForDone(kept, count: 3, timeout: .seconds(60))
             let signs = moduleLines.filter { $0["op"] == "sign" }
             #expect(signs.count == 3 && signs.allSatisfy { $0["status"] == 200 }, "\(moduleLines.map(\.jsonString))")
-            #expect(moduleLines.filter { $0["op"] == "trust-bundle" }.allSatisfy { $0["status"] == 200 })
+            let bundles = moduleLines.filter { $0["op"] == "trust-bundle" }
+            #expect(bundles.count == 3 && bundles.allSatisfy { $0["status"] == 200 }, "\(bundles)")
             let logs = try await ChildProcess.run("docker", ["logs", kept])
             #expect(!logs.stdout.contains("stage=one"))
             #expect(try await device.emulator.moduleIds(device.deviceId).contains(kept))
@@ -114,7 +117,7 @@ struct AgentScenarioTests {
         #expect(noSocket.status == 2 && noSocket.stderr.contains("IOTEDGE_MANAGEMENTURI"), "\(noSocket.stderr)")
 
         let inline = #"{"steps":[{"op":"systemInfo"}]}"#
-        try await withAgentDevice(scenario: nil, agentArguments: ["agent", inline]) { device in
+        try await withAgentDevice(agentArguments: ["agent", inline], scenario: { _ in nil }) { device in
             let lines = try await device.waitForDone(device.agentName)
             let info = try #require(step(lines, "systemInfo"))
             #expect(info["status"] == 200 && info["body"]?["osType"] == "Linux", "\(info.jsonString)")

@@ -57,11 +57,11 @@ struct WorkloadModuleTests {
             let identityText = try await openssl(["x509", "-in", "\(directory)/identity.pem", "-noout", "-subject"])
             #expect(identityText.contains("CN = \(name)"), "\(identityText)")
 
-            // The trust bundle holds the Edge CA.
+            // The trust bundle is what certd holds as aziot-edged-trust-bundle.
             let bundle = try mine("trust-bundle")
             #expect(bundle["status"] == 200, "\(bundle.jsonString)")
-            let firstCA = ca.components(separatedBy: "-----END CERTIFICATE-----")[0]
-            #expect(bundle["body"]?["certificate"]?.stringValue?.contains(firstCA) == true, "\(bundle.jsonString)")
+            let expectedBundle = try trustBundle(of: device).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(bundle["body"]?["certificate"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) == expectedBundle, "\(bundle.jsonString)")
             #expect(try mine("manifest-trust-bundle")["status"] == 200)
             let listed = try mine("modules")["body"]?["modules"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
             #expect(listed.contains(name), "\(listed)")
@@ -78,11 +78,8 @@ struct WorkloadModuleTests {
 
     /// The agent creates the identity and the module running `workload all --other <agent>`; the module's lines.
     private func withAgentDeviceNamingAgent(_ name: String, _ body: (EdgeTestDevice, [JSONValue]) async throws -> Void) async throws {
-        // The agent's name is only known once the device exists: the scenario is written after, before edged starts.
-        _ = try await TestModuleImage.ensure()
-        let device = try await EdgeTestDevice.start()
-        do {
-            let scenario: JSONValue = [
+        let scenario = { (device: EdgeTestDevice) -> JSONValue? in
+            [
                 "steps": [
                     ["op": "createIdentity", "module": .string(name)],
                     [
@@ -93,17 +90,12 @@ struct WorkloadModuleTests {
                     ["op": "start", "module": .string(name)],
                 ]
             ]
-            try device.write("\(device.root)/scenario.json", scenario.jsonString)
-            try device.writeTestModuleAgentConfig(arguments: ["agent", "/scenario.json"], binds: ["\(device.root)/scenario.json:/scenario.json:ro"])
-            try await device.startEdged()
+        }
+        try await withAgentDevice(scenario: scenario) { device in
             let agentLines = try await device.waitForDone(device.agentName)
             #expect(step(agentLines, "done")?["failures"] == 0, "\(agentLines.map(\.jsonString))")
             let lines = try await device.waitForDone(name, timeout: .seconds(60))
             try await body(device, lines)
-        } catch {
-            await device.shutdown()
-            throw error
         }
-        await device.shutdown()
     }
 }

@@ -17,6 +17,7 @@ import IoTHubProtocol
 /// | `list` | | GET /modules |
 /// | `systemInfo` | | GET /systeminfo |
 /// | `waitFor` | `module`, `status`, `seconds`? (default 30) | GET /modules/{module} until its status is `status` |
+/// | `waitForOutput` | `module`, `text`, `count`? (1), `seconds`? (30) | GET /modules/{module}/logs until `text` appears `count` times |
 /// | `sleep` | `seconds` | — |
 ///
 /// Module specs are made as edgeAgent makes them: the step's env plus the `IOTEDGE_*` variables (the generation id

@@ -22,6 +22,17 @@ struct EdgeletSocketClient: Sendable {
         http = UnixSocketHTTPClient(socketPath: String(uri.dropFirst("unix://".count)))
     }
 
+    /// The body as bytes (a log stream), with the status; status 0 when no HTTP answer came.
+    func raw(_ method: HTTPMethod, _ path: String) async -> (status: Int, body: ByteBuffer) {
+        let target = path + (path.contains("?") ? "&" : "?") + "api-version=\(apiVersion)"
+        do {
+            let response = try await http.request(method, target)
+            return (Int(response.status.code), response.body)
+        } catch {
+            return (0, ByteBuffer(string: "\(error)"))
+        }
+    }
+
     /// `path` without a query or with one (`?start=true`); the api-version is appended.
     func call(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async -> Answer {
         let target = path + (path.contains("?") ? "&" : "?") + "api-version=\(apiVersion)"
@@ -57,5 +68,23 @@ extension [String: String] {
             throw ModuleError("the environment variable \(name) is not set (edged sets it for edgeAgent, edgeAgent for modules)")
         }
         return value
+    }
+}
+
+/// The text of a Docker log stream as edged forwards it (§2.4): frames of an 8-byte header (stream, 3 zero bytes,
+/// big-endian length) and a payload; a body that is not framed that way is taken as plain text (a TTY container).
+enum DockerLogText {
+    static func text(of body: ByteBuffer) -> String {
+        var buffer = body
+        var text = ""
+        while buffer.readableBytes >= 8 {
+            guard let header = buffer.readBytes(length: 8), header[0] <= 2, header[1] == 0, header[2] == 0, header[3] == 0 else {
+                return String(buffer: body)
+            }
+            let length = Int(header[4]) << 24 | Int(header[5]) << 16 | Int(header[6]) << 8 | Int(header[7])
+            guard let payload = buffer.readString(length: length) else { return String(buffer: body) }
+            text += payload
+        }
+        return text
     }
 }

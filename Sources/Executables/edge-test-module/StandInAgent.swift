@@ -1,4 +1,6 @@
+import Foundation
 import IoTHubProtocol
+import NIOCore
 import NIOHTTP1
 
 #if canImport(Glibc)
@@ -100,6 +102,24 @@ struct StandInAgent: Sendable {
                 return (last.0, last.1, .init(status: 0, body: ["message": .string("\(name) is not \(wanted)"), "last": last.2.body]))
             }
             return last
+        case "waitForOutput":
+            let name = try module()
+            guard let wanted = step["text"]?.stringValue else { throw ModuleError("waitForOutput needs a \"text\"") }
+            let count = Int(step["count"]?.intValue ?? 1)
+            let deadline = ContinuousClock.now + .seconds(step["seconds"]?.doubleValue ?? 30)
+            let path = "/modules/\(name)/logs?tail=all"
+            while true {
+                let (status, body) = await management.raw(.GET, path)
+                let found = DockerLogText.text(of: body).components(separatedBy: wanted).count - 1
+                if status == 200 && found >= count {
+                    return (HTTPMethod.GET.rawValue, path, .init(status: status, body: ["found": .int(Int64(found))]))
+                }
+                if ContinuousClock.now >= deadline {
+                    let message = "\(name)'s output holds \(found) of \(count) \"\(wanted)\" (status \(status))"
+                    return (HTTPMethod.GET.rawValue, path, .init(status: 0, body: ["message": .string(message)]))
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
         case "sleep":
             try await Task.sleep(for: .seconds(step["seconds"]?.doubleValue ?? 1))
             return (nil, "", .init(status: 200, body: .null))

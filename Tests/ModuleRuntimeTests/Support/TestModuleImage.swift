@@ -1,7 +1,9 @@
+import AziotClients
 import AziotConfig
 import DockerClient
 import EdgeTestSupport
 import Foundation
+import HubEmulatorTestSupport
 import IoTHubProtocol
 import MQTTTestSupport
 
@@ -36,18 +38,27 @@ private actor ImageBuilder {
     }
 }
 
-/// A device whose edgeAgent is the test module running `agentArguments` (host networking, the scenario file, when
-/// given, mounted at /scenario.json).
-func withAgentDevice(scenario: JSONValue?, agentArguments: [String]? = nil, _ body: (EdgeTestDevice) async throws -> Void) async throws {
+/// The trust bundle certd holds for the tests' devices (`aziot-edged-trust-bundle`; `config apply` would make it the Edge
+/// CA plus the user's bundle): the emulator's CA, imported before edged starts.
+func trustBundle(of device: EdgeTestDevice) throws -> String {
+    try String(contentsOfFile: device.emulator.caPath, encoding: .utf8)
+}
+
+/// A device whose edgeAgent is the test module running `agentArguments` (host networking); the scenario, when given
+/// (made once the device, so the agent's name, exists), is mounted at /scenario.json.
+func withAgentDevice(
+    agentArguments: [String] = ["agent", "/scenario.json"], scenario: (EdgeTestDevice) -> JSONValue?, _ body: (EdgeTestDevice) async throws -> Void
+) async throws {
     _ = try await TestModuleImage.ensure()
     let device = try await EdgeTestDevice.start()
     do {
         var binds: [String] = []
-        if let scenario {
+        if let scenario = scenario(device) {
             try device.write("\(device.root)/scenario.json", scenario.jsonString)
             binds.append("\(device.root)/scenario.json:/scenario.json:ro")
         }
-        try device.writeTestModuleAgentConfig(arguments: agentArguments ?? ["agent", "/scenario.json"], binds: binds)
+        _ = try await CertClient(socketPath: device.socket("certd")).importCertificate(id: "aziot-edged-trust-bundle", pem: try trustBundle(of: device))
+        try device.writeTestModuleAgentConfig(arguments: agentArguments, binds: binds)
         try await device.startEdged()
         try await body(device)
     } catch {
