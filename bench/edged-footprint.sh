@@ -10,7 +10,8 @@
 #   * the sizes of the images scripts/build-images.sh builds.
 #
 #   bench/edged-footprint.sh                RUNS=5 IDLE_SECONDS=30
-#   BENCH_BIN_DIR=DIR bench/edged-footprint.sh   use DIR's aziot-edged, aziotd (and iothub-emulator) instead of building
+#   BENCH_BIN_DIR=DIR bench/edged-footprint.sh   use DIR's aziot-edged, aziotd and iothub-emulator instead of building
+#   AZIOTD_BIN=… EMULATOR_BIN=…                   other aziotd / iothub-emulator binaries (they are not measured)
 # Needs: a Docker engine (scripts/start-dockerd.sh), python3 (a free port), curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +31,7 @@ if [ -z "${BENCH_BIN_DIR:-}" ]; then
   BENCH_BIN_DIR="$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)"
 fi
 EDGED="$BENCH_BIN_DIR/aziot-edged"
-AZIOTD="$BENCH_BIN_DIR/aziotd"
+AZIOTD="${AZIOTD_BIN:-$BENCH_BIN_DIR/aziotd}"
 EMULATOR="${EMULATOR_BIN:-$BENCH_BIN_DIR/iothub-emulator}"
 for binary in "$EDGED" "$AZIOTD" "$EMULATOR"; do [ -x "$binary" ] || { echo "bench: $binary is missing" >&2; exit 1; }; done
 bash scripts/build-images.sh >&2
@@ -65,7 +66,7 @@ mkdir -p "$WORK"/{emulator,run,keys} "$WORK"/etc/{keyd,certd,identityd,edged}/co
 "$EMULATOR" start --data-dir "$WORK/emulator" --hostname localhost --mqtt-port "$MQTT_PORT" --https-port "$HTTPS_PORT" \
   >"$WORK/emulator.log" 2>&1 &
 PIDS+=($!)
-wait_for 60 grep -q "ready" "$WORK/emulator.log" || { echo "bench: the emulator did not start: $(tail -20 "$WORK/emulator.log")" >&2; exit 1; }
+wait_for 60 grep -qs "ready" "$WORK/emulator.log" || { echo "bench: the emulator did not start: $(tail -20 "$WORK/emulator.log")" >&2; exit 1; }
 DEVICE="bench-device"
 head -c 32 /dev/urandom >"$WORK/keys/device-id"
 "$EMULATOR" device-identity create --device-id "$DEVICE" --edge-enabled --primary-key "$(base64 -w0 "$WORK/keys/device-id")" \
@@ -113,7 +114,8 @@ mkdir -p "$WORK"/var/{keyd,certd,identityd}
 service_env() {
   local upper
   upper="$(echo "$1" | tr 'a-z' 'A-Z')"
-  env "AZIOT_${upper}_CONFIG=$WORK/etc/$1/config.toml" "AZIOT_${upper}_CONFIG_DIR=$WORK/etc/$1/config.d" \
+  # exec: the background job's pid ($!) is the daemon's own.
+  exec env "AZIOT_${upper}_CONFIG=$WORK/etc/$1/config.toml" "AZIOT_${upper}_CONFIG_DIR=$WORK/etc/$1/config.d" \
     "AZIOT_IDENTITYD_TRUSTED_CA=$WORK/emulator/ca.pem" "AZIOT_IDENTITYD_HUB_PORT=$HTTPS_PORT" "AZIOT_EDGED_INSTANCE=$INSTANCE" \
     AZIOT_LOG=info "${@:2}"
 }
@@ -188,14 +190,16 @@ done
 median_ms="$(printf '%s\n' "${times_ms[@]}" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }')"
 
 sleep "$IDLE_SECONDS"
+kill -0 "$EDGED_PID" && grep -q aziot-edged "/proc/$EDGED_PID/cmdline" || { echo "bench: $EDGED_PID is not aziot-edged" >&2; exit 1; }
 rss_kb="$(awk '/^VmRSS:/ { print $2 }' "/proc/$EDGED_PID/status")"
 threads="$(awk '/^Threads:/ { print $2 }' "/proc/$EDGED_PID/status")"
-agent_output="$(docker logs "$AGENT" 2>/dev/null | grep -c '"op":"list","status":200' || true)"
+rss_detail="$(grep -E '^(VmHWM|RssAnon|RssFile):' "/proc/$EDGED_PID/status" | tr -s ' \t' ' ' | paste -sd, -)"
+agent_output="$(docker logs "$AGENT" 2>/dev/null | grep -c '"op":"done","steps":1,"failures":0' || true)"
 image_size="$(docker image inspect --format '{{.Size}}' "$IMAGE")"
 edged_size="$(stat -c %s "$EDGED")"
 
 echo "aziot-edged start → agent running: median ${median_ms} ms over $RUNS runs (${times_ms[*]} ms)"
-echo "aziot-edged idle after ${IDLE_SECONDS} s: VmRSS ${rss_kb} kB, ${threads} threads (binary ${edged_size} bytes)"
+echo "aziot-edged idle after ${IDLE_SECONDS} s: VmRSS ${rss_kb} kB (${rss_detail}), ${threads} threads (binary ${edged_size} bytes, pid $EDGED_PID)"
 echo "image $IMAGE: ${image_size} bytes; the agent listed the modules: $([ "$agent_output" -ge 1 ] && echo yes || echo no)"
 for tag in $(docker image ls --format '{{.Repository}}:{{.Tag}}' 'swift-iotedge/*'); do
   echo "image $tag: $(docker image inspect --format '{{.Size}}' "$tag") bytes"
