@@ -26,6 +26,7 @@ let package = Package(
         .executable(name: "aziotctl", targets: ["aziotctl"]),
         .executable(name: "aziot-edged", targets: ["aziot-edged"]),
         .executable(name: "iotedge", targets: ["iotedge"]),
+        .executable(name: "edge-test-module", targets: ["edge-test-module"]),
         .library(name: "IoTHubProtocol", targets: ["IoTHubProtocol"]),
         .library(name: "MQTTServer", targets: ["MQTTServer"]),
         .library(name: "MQTTClient", targets: ["MQTTClient"]),
@@ -387,6 +388,17 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .executableTarget(
+            name: "edge-test-module",
+            dependencies: [
+                "UnixSocketHTTP", "IoTHubProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Executables/edge-test-module",
+            swiftSettings: strict
+        ),
+
         // MARK: Tests.
         .target(
             name: "MQTTTestSupport",
@@ -609,6 +621,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tests/EdgeCheckTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ModuleRuntimeTests",
+            dependencies: [
+                "EdgeTestSupport", "EdgeDaemon", "DockerClient", "AziotClients", "AziotConfig", "IoTHubProtocol", "MQTTTestSupport",
+                "HubEmulatorTestSupport", "edge-test-module",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/ModuleRuntimeTests",
             swiftSettings: strict
         ),
         .testTarget(

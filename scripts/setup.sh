@@ -53,4 +53,6 @@ fi
 # built locally from scratch (no registry is reachable).
 bash scripts/start-dockerd.sh
 bash scripts/test-images.sh
+# Our own images from release binaries (FROM scratch + the binary + the libraries it needs); skipped when up to date.
+bash scripts/build-images.sh
 echo "setup: ok"
