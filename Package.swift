@@ -179,7 +179,7 @@ let package = Package(
 
         .target(
             name: "ServiceControl",
-            dependencies: ["UnixSocketHTTP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            dependencies: ["UnixSocketHTTP", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
             path: "Sources/Infrastructure/ServiceControl",
             swiftSettings: strict
         ),

@@ -163,6 +163,23 @@ extension IotedgeConfigCommand {
         }
     }
 
+    /// Refuses to replace an existing super-config unless `--force` was given, saying how to go on.
+    static func refuseOverwrite(_ path: String, force: Bool, subcommand: String) throws(ToolError) {
+        guard !force && HostFiles.exists(path) else { return }
+        throw ToolError(
+            """
+            File \(path) already exists. Azure IoT Edge has already been configured.
+
+            To have the configuration take effect, run:
+
+                sudo iotedge config apply
+
+            To reconfigure IoT Edge, run:
+
+                sudo iotedge config \(subcommand) --force
+            """)
+    }
+
     /// Writes a minimal super-config for manual provisioning with a connection string.
     struct MP: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -181,20 +198,7 @@ extension IotedgeConfigCommand {
 
         func run() async throws {
             let context = IotedgeConfigCommand.current
-            if !force && HostFiles.exists(outConfigFile) {
-                throw ToolError(
-                    """
-                    File \(outConfigFile) already exists. Azure IoT Edge has already been configured.
-
-                    To have the configuration take effect, run:
-
-                        sudo iotedge config apply
-
-                    To reconfigure IoT Edge, run:
-
-                        sudo iotedge config mp --force
-                    """)
-            }
+            try IotedgeConfigCommand.refuseOverwrite(outConfigFile, force: force, subcommand: "mp")
             let connection: ManualConnectionString
             do {
                 connection = try ManualConnectionString(parsing: connectionString)
@@ -235,20 +239,7 @@ extension IotedgeConfigCommand {
 
         func run() async throws {
             let context = IotedgeConfigCommand.current
-            if !force && HostFiles.exists(outConfigFile) {
-                throw ToolError(
-                    """
-                    File \(outConfigFile) already exists. Azure IoT Edge has already been configured.
-
-                    To have the configuration take effect, run:
-
-                        sudo iotedge config apply
-
-                    To reconfigure IoT Edge, run:
-
-                        sudo iotedge config import --force
-                    """)
-            }
+            try IotedgeConfigCommand.refuseOverwrite(outConfigFile, force: force, subcommand: "import")
             guard HostFiles.exists(inConfigFile) else { throw ToolError("there is no old config at \(inConfigFile) available to migrate") }
             let text: String
             do {
